@@ -1,0 +1,62 @@
+// One entry of the tape. A node knows the op that made it, the nodes of its inputs (the edges
+// backward follows), the tensors its backward rule captured, and its sequence number: its place
+// on the tape. Leaves that require grad get an AccumulateGrad node that deposits into .grad.
+#pragma once
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <vector>
+
+#include "autograd/grad_mode.h"
+#include "autograd/op_list.h"
+#include "core/tensor.h"
+
+namespace tg {
+
+using Grads = std::vector<Tensor>;  // one per input; undefined where the input gets no gradient
+
+struct Node : std::enable_shared_from_this<Node> {
+  // The backward rule: given dL/d(output), return dL/d(input_i) for each input, written in tg ops
+  // so that create_graph can differentiate it again. `self` gives access to the saved output.
+  using BackwardFn = std::function<Grads(const Tensor& dout, Node& self)>;
+
+  Op op = Op::AccumulateGrad;
+  uint64_t seq = 0;
+  std::vector<std::shared_ptr<Node>> inputs;  // nullptr where that input does not require grad
+  BackwardFn backward;
+  Shape out_shape;  // the shape every gradient arriving at this node must have
+  DType out_dtype = DType::f32;
+  Device out_device;
+
+  // Ops whose backward needs their own result (exp, tanh, softmax, ...) save it here. Only the
+  // storage is kept, never the output tensor itself: that would make a cycle output -> node -> output.
+  std::shared_ptr<Storage> saved_output;
+  // The saved output as a tensor whose grad_fn is this node, so that a create_graph backward
+  // through it is differentiated correctly.
+  Tensor output();
+
+  std::weak_ptr<TensorImpl> leaf;  // AccumulateGrad nodes: the leaf tensor, if still alive
+  bool released = false;           // backward ran without retain_graph; saved tensors are gone
+
+  // engine scratch, valid only during one backward pass
+  Tensor pending_grad;
+  bool queued = false;
+};
+
+// True when grad mode is on and any of `inputs` requires grad: the op must record a node.
+bool any_requires_grad(std::initializer_list<const Tensor*> inputs);
+inline bool needs_grad(const Tensor& a) { return GradMode::enabled() && a.requires_grad(); }
+inline bool needs_grad(const Tensor& a, const Tensor& b) {
+  return GradMode::enabled() && (a.requires_grad() || (b.defined() && b.requires_grad()));
+}
+bool needs_grad(const std::vector<Tensor>& inputs);
+
+// Records `out` as produced by `op` from `inputs`, with backward rule `fn`. Call only when
+// needs_grad(...) holds. With save_output the node keeps out's storage for Node::output().
+void record(Op op, Tensor& out, const std::vector<Tensor>& inputs, Node::BackwardFn fn, bool save_output = false);
+
+// The node that receives gradients for tensor `t`: its grad_fn, or its (lazily created)
+// AccumulateGrad node for a leaf that requires grad; nullptr otherwise.
+std::shared_ptr<Node> gradient_edge(const Tensor& t);
+
+}  // namespace tg

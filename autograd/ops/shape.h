@@ -1,0 +1,29 @@
+// Shape and indexing ops. reshape shares storage; the others copy (tensors stay contiguous).
+#pragma once
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace tg {
+
+Tensor reshape(const Tensor& x, Shape shape);  // one dim may be -1
+Tensor flatten(const Tensor& x, int64_t start_axis = 0, int64_t end_axis = -1);
+Tensor unsqueeze(const Tensor& x, int64_t axis);
+Tensor squeeze(const Tensor& x, int64_t axis);
+Tensor expand(const Tensor& x, const Shape& shape);  // broadcast to `shape` (copies)
+Tensor transpose(const Tensor& x, int64_t axis0, int64_t axis1);
+Tensor permute(const Tensor& x, const std::vector<int64_t>& axes);
+Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t end);  // [start, end), negatives wrap
+Tensor cat(const std::vector<Tensor>& xs, int64_t axis);
+Tensor stack(const std::vector<Tensor>& xs, int64_t axis);
+// out = x taken at `index` (i64 or i32, 1-D) along `axis`; backward scatters-adds.
+Tensor index_select(const Tensor& x, int64_t axis, const Tensor& index);
+// weight (num, dim)[index]: shape index.shape + (dim,)
+Tensor embedding(const Tensor& weight, const Tensor& index);
+// torch.gather: out[..., j, ...] = x[..., index[..., j, ...], ...] along `axis`; index has x's
+// shape except along `axis`.
+Tensor gather(const Tensor& x, int64_t axis, const Tensor& index);
+// (..., num_classes) f32 one-hot rows of an integer tensor.
+Tensor one_hot(const Tensor& index, int64_t num_classes, DType dtype = DType::f32);
+
+}  // namespace tg

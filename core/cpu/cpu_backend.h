@@ -1,0 +1,60 @@
+// The CPU backend: OpenMP loops over the shared per-element math, CBLAS (or a portable blocked
+// kernel) for GEMM. Each group of kernels lives in its own file in this folder.
+#pragma once
+#include "core/backend.h"
+
+namespace tg::cpu {
+
+// Loops shorter than this run on one thread: an OpenMP fork costs about a microsecond.
+constexpr int64_t kParallelGrain = 1 << 15;
+
+class CpuBackend final : public Backend {
+ public:
+  void* allocate(size_t bytes) override;
+  void deallocate(void* ptr, size_t bytes) override;
+  void copy_from_host(void* dst, const void* src, size_t bytes) override;
+  void copy_to_host(void* dst, const void* src, size_t bytes) override;
+  void copy(void* dst, const void* src, size_t bytes) override;
+
+  void fill(DType t, void* out, int64_t n, double value) override;
+  void cast(DType out_t, void* out, DType in_t, const void* in, int64_t n) override;
+  void unary(UnaryOp op, DType t, void* out, const void* in, int64_t n, double p0, double p1) override;
+  void binary(BinaryOp op, DType t, void* out, const void* a, const void* b, const BroadcastPlan& plan) override;
+  void where(DType t, void* out, DType cond_t, const void* cond, const void* a, const void* b,
+             const BroadcastPlan& plan) override;
+  void copy_strided(DType t, void* out, const void* in, const CopyPlan& plan) override;
+
+  void reduce(ReduceOp op, DType t, void* out, const void* in, int64_t outer, int64_t n, int64_t inner) override;
+  void argreduce(bool is_max, DType t, int64_t* out, const void* in, int64_t outer, int64_t n,
+                 int64_t inner) override;
+  void softmax(DType t, void* out, const void* in, int64_t rows, int64_t n, bool log) override;
+
+  void gemm(DType t, const GemmArgs& args) override;
+
+  void index_select(DType t, void* out, const void* in, const int64_t* idx, int64_t outer, int64_t n_in,
+                    int64_t n_idx, int64_t inner) override;
+  void index_add(DType t, void* out, const void* src, const int64_t* idx, int64_t outer, int64_t n_out,
+                 int64_t n_idx, int64_t inner) override;
+  void gather(DType t, void* out, const void* in, const int64_t* idx, int64_t outer, int64_t n_in,
+              int64_t n_idx, int64_t inner) override;
+  void scatter_add(DType t, void* out, const void* src, const int64_t* idx, int64_t outer, int64_t n_out,
+                   int64_t n_idx, int64_t inner) override;
+  int64_t first_out_of_range(const int64_t* idx, int64_t n, int64_t limit) override;
+
+  void random_uniform(DType t, void* out, int64_t n, uint64_t seed, uint64_t offset, double lo,
+                      double hi) override;
+  void random_normal(DType t, void* out, int64_t n, uint64_t seed, uint64_t offset, double mean,
+                     double std) override;
+
+  void adam_update(float* param, const float* grad, float* m, float* v, int64_t n, const AdamStep& s) override;
+  bool all_finite(DType t, const void* in, int64_t n) override;
+};
+
+CpuBackend& instance();
+
+// Row-major GEMM without BLAS: the fallback when CBLAS is absent (cpu/gemm_blocked.cpp), and the
+// naive triple loop tests compare against. Both compute C = alpha op(A) op(B) + beta C in f32.
+void gemm_blocked_f32(const GemmArgs& g);
+void gemm_reference_f32(const GemmArgs& g);
+
+}  // namespace tg::cpu

@@ -1,0 +1,89 @@
+// CPU GEMM dispatch: f32/f64 through CBLAS when built with it (the blocked kernel otherwise),
+// f16/bf16 by widening to f32, multiplying with sgemm, and rounding the result back.
+#include <vector>
+
+#include "core/cpu/cpu_backend.h"
+#include "core/error.h"
+
+#ifdef TG_HAVE_CBLAS
+#include <cblas.h>
+#endif
+
+namespace tg::cpu {
+namespace {
+
+void sgemm(const GemmArgs& g) {
+#ifdef TG_HAVE_CBLAS
+  for (int64_t b = 0; b < g.batch; ++b)
+    cblas_sgemm(CblasRowMajor, g.trans_a ? CblasTrans : CblasNoTrans, g.trans_b ? CblasTrans : CblasNoTrans,
+                int(g.m), int(g.n), int(g.k), g.alpha, static_cast<const float*>(g.a) + b * g.stride_a, int(g.lda),
+                static_cast<const float*>(g.b) + b * g.stride_b, int(g.ldb), g.beta,
+                static_cast<float*>(g.c) + b * g.stride_c, int(g.ldc));
+#else
+  gemm_blocked_f32(g);
+#endif
+}
+
+// f64 without BLAS: the straightforward loop (used for gradcheck-sized problems only).
+void dgemm(const GemmArgs& g) {
+#ifdef TG_HAVE_CBLAS
+  for (int64_t b = 0; b < g.batch; ++b)
+    cblas_dgemm(CblasRowMajor, g.trans_a ? CblasTrans : CblasNoTrans, g.trans_b ? CblasTrans : CblasNoTrans,
+                int(g.m), int(g.n), int(g.k), g.alpha, static_cast<const double*>(g.a) + b * g.stride_a,
+                int(g.lda), static_cast<const double*>(g.b) + b * g.stride_b, int(g.ldb), g.beta,
+                static_cast<double*>(g.c) + b * g.stride_c, int(g.ldc));
+#else
+  for (int64_t b = 0; b < g.batch; ++b) {
+    auto* A = static_cast<const double*>(g.a) + b * g.stride_a;
+    auto* B = static_cast<const double*>(g.b) + b * g.stride_b;
+    auto* C = static_cast<double*>(g.c) + b * g.stride_c;
+#pragma omp parallel for if (g.m * g.n * g.k > kParallelGrain)
+    for (int64_t i = 0; i < g.m; ++i)
+      for (int64_t j = 0; j < g.n; ++j) {
+        double acc = 0;
+        for (int64_t p = 0; p < g.k; ++p)
+          acc += (g.trans_a ? A[p * g.lda + i] : A[i * g.lda + p]) * (g.trans_b ? B[j * g.ldb + p] : B[p * g.ldb + j]);
+        C[i * g.ldc + j] = g.alpha * acc + (g.beta == 0 ? 0.0 : g.beta * C[i * g.ldc + j]);
+      }
+  }
+#endif
+}
+
+// Half inputs: widen each batch's operands to f32, run sgemm, round C back (f32 accumulation).
+template <class H>
+void half_gemm(const GemmArgs& g) {
+  int64_t rows_a = g.trans_a ? g.k : g.m, rows_b = g.trans_b ? g.n : g.k;
+  std::vector<float> a(size_t(rows_a * g.lda)), b(size_t(rows_b * g.ldb)), c(size_t(g.m * g.ldc));
+  for (int64_t bi = 0; bi < g.batch; ++bi) {
+    const H* A = static_cast<const H*>(g.a) + bi * g.stride_a;
+    const H* B = static_cast<const H*>(g.b) + bi * g.stride_b;
+    H* C = static_cast<H*>(g.c) + bi * g.stride_c;
+    for (size_t i = 0; i < a.size(); ++i) a[i] = float(A[i]);
+    for (size_t i = 0; i < b.size(); ++i) b[i] = float(B[i]);
+    if (g.beta != 0)
+      for (size_t i = 0; i < c.size(); ++i) c[i] = float(C[i]);
+    GemmArgs f = g;
+    f.a = a.data();
+    f.b = b.data();
+    f.c = c.data();
+    f.batch = 1;
+    sgemm(f);
+    for (int64_t i = 0; i < g.m; ++i)
+      for (int64_t j = 0; j < g.n; ++j) C[i * g.ldc + j] = H(c[size_t(i * g.ldc + j)]);
+  }
+}
+
+}  // namespace
+
+void CpuBackend::gemm(DType t, const GemmArgs& g) {
+  if (g.m == 0 || g.n == 0) return;
+  switch (t) {
+    case DType::f32: return sgemm(g);
+    case DType::f64: return dgemm(g);
+    case DType::f16: return half_gemm<half>(g);
+    case DType::bf16: return half_gemm<bfloat16>(g);
+    default: fail("matmul: no CPU GEMM for dtype {}; cast to a floating type", dtype_name(t));
+  }
+}
+
+}  // namespace tg::cpu

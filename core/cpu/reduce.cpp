@@ -1,0 +1,123 @@
+// CPU reductions over the middle axis of an (outer, n, inner) view, argmax/argmin, and row
+// softmax. Sums accumulate in double (int64 for integers) whatever the storage type.
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "core/cpu/cpu_backend.h"
+
+namespace tg::cpu {
+namespace {
+
+template <class T> using acc_t = std::conditional_t<std::is_integral_v<T>, int64_t, double>;
+
+template <ReduceOp OP, class A>
+inline A combine(A acc, A v) {
+  if constexpr (OP == ReduceOp::Sum) return acc + v;
+  // NaN wins, as in PyTorch: v != v is true only for NaN
+  else if constexpr (OP == ReduceOp::Max) return (v > acc || v != v) ? v : acc;
+  else return (v < acc || v != v) ? v : acc;
+}
+
+template <ReduceOp OP, class T>
+void reduce_loop(T* out, const T* in, int64_t outer, int64_t n, int64_t inner) {
+  using A = acc_t<compute_t<T>>;
+  if (inner == 1) {
+#pragma omp parallel for if (outer > 1 && outer * n > kParallelGrain)
+    for (int64_t o = 0; o < outer; ++o) {
+      const T* row = in + o * n;
+      A acc = OP == ReduceOp::Sum ? A(0) : A(compute_t<T>(row[0]));
+      if constexpr (OP == ReduceOp::Sum) {
+#pragma omp simd reduction(+ : acc)
+        for (int64_t j = 0; j < n; ++j) acc += A(compute_t<T>(row[j]));
+      } else {
+        for (int64_t j = 1; j < n; ++j) acc = combine<OP>(acc, A(compute_t<T>(row[j])));
+      }
+      out[o] = T(compute_t<T>(acc));
+    }
+    return;
+  }
+#pragma omp parallel if (outer * n * inner > kParallelGrain)
+  {
+    std::vector<A> acc(static_cast<size_t>(inner));
+#pragma omp for
+    for (int64_t o = 0; o < outer; ++o) {
+      const T* block = in + o * n * inner;
+      for (int64_t i = 0; i < inner; ++i) acc[size_t(i)] = OP == ReduceOp::Sum ? A(0) : A(compute_t<T>(block[i]));
+      for (int64_t j = OP == ReduceOp::Sum ? 0 : 1; j < n; ++j) {
+        const T* row = block + j * inner;
+        for (int64_t i = 0; i < inner; ++i) acc[size_t(i)] = combine<OP>(acc[size_t(i)], A(compute_t<T>(row[i])));
+      }
+      for (int64_t i = 0; i < inner; ++i) out[o * inner + i] = T(compute_t<T>(acc[size_t(i)]));
+    }
+  }
+}
+
+}  // namespace
+
+void CpuBackend::reduce(ReduceOp op, DType t, void* out, const void* in, int64_t outer, int64_t n, int64_t inner) {
+  dispatch_dtype(t, [&](auto tag) {
+    using T = decltype(tag);
+    T* o = static_cast<T*>(out);
+    const T* x = static_cast<const T*>(in);
+    switch (op) {
+      case ReduceOp::Sum: return reduce_loop<ReduceOp::Sum>(o, x, outer, n, inner);
+      case ReduceOp::Max: return reduce_loop<ReduceOp::Max>(o, x, outer, n, inner);
+      case ReduceOp::Min: return reduce_loop<ReduceOp::Min>(o, x, outer, n, inner);
+    }
+  });
+}
+
+void CpuBackend::argreduce(bool is_max, DType t, int64_t* out, const void* in, int64_t outer, int64_t n,
+                           int64_t inner) {
+  dispatch_dtype(t, [&](auto tag) {
+    using T = decltype(tag);
+    using C = compute_t<T>;
+    const T* x = static_cast<const T*>(in);
+#pragma omp parallel for if (outer * inner * n > kParallelGrain)
+    for (int64_t oi = 0; oi < outer * inner; ++oi) {
+      int64_t o = oi / inner, i = oi % inner;
+      const T* col = x + o * n * inner + i;
+      int64_t best = 0;
+      C bv = C(col[0]);
+      for (int64_t j = 1; j < n && bv == bv; ++j) {  // stops at the first NaN, which counts as the extreme
+        C v = C(col[j * inner]);
+        if ((is_max ? v > bv : v < bv) || v != v) {
+          bv = v;
+          best = j;
+        }
+      }
+      out[oi] = best;
+    }
+  });
+}
+
+// softmax(x)_j = e^(x_j - m) / sum_k e^(x_k - m), m = max_k x_k (shifting leaves it unchanged and
+// keeps exp from overflowing); log_softmax(x)_j = x_j - m - log sum_k e^(x_k - m).
+void CpuBackend::softmax(DType t, void* out, const void* in, int64_t rows, int64_t n, bool log) {
+  dispatch_dtype(t, [&](auto tag) {
+    using T = decltype(tag);
+    using C = compute_t<T>;
+    const T* x = static_cast<const T*>(in);
+    T* y = static_cast<T*>(out);
+#pragma omp parallel for if (rows > 1 && rows * n > kParallelGrain)
+    for (int64_t r = 0; r < rows; ++r) {
+      const T* xr = x + r * n;
+      T* yr = y + r * n;
+      C m = -std::numeric_limits<C>::infinity();
+      for (int64_t j = 0; j < n; ++j) m = std::max(m, C(xr[j]));
+      if (m == -std::numeric_limits<C>::infinity()) m = 0;  // an all -inf row stays finite-shifted
+      C s = 0;
+      for (int64_t j = 0; j < n; ++j) s += std::exp(C(xr[j]) - m);
+      if (log) {
+        C lse = m + std::log(s);
+        for (int64_t j = 0; j < n; ++j) yr[j] = T(C(xr[j]) - lse);
+      } else {
+        C inv = C(1) / s;
+        for (int64_t j = 0; j < n; ++j) yr[j] = T(std::exp(C(xr[j]) - m) * inv);
+      }
+    }
+  });
+}
+
+}  // namespace tg::cpu

@@ -1,0 +1,27 @@
+// Where a tensor's storage lives. CPU always exists; CUDA when the cuda/ backend is linked
+// and a GPU is present.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace tg {
+
+enum class DeviceType : uint8_t { cpu, cuda };
+
+struct Device {
+  DeviceType type = DeviceType::cpu;
+  int index = 0;
+  static const Device cpu;
+  static const Device cuda;
+  bool is_cpu() const { return type == DeviceType::cpu; }
+  bool is_cuda() const { return type == DeviceType::cuda; }
+  bool operator==(const Device&) const = default;
+  std::string str() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
+};
+inline constexpr Device Device::cpu{DeviceType::cpu, 0};
+inline constexpr Device Device::cuda{DeviceType::cuda, 0};
+
+// Parses "cpu", "cuda" or "cuda:N" (for --device flags); throws tg::Error otherwise.
+Device parse_device(const std::string& name);
+
+}  // namespace tg

@@ -1,0 +1,24 @@
+// Shapes, contiguous strides and NumPy broadcasting rules.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tg {
+
+using Shape = std::vector<int64_t>;
+constexpr int kMaxDims = 8;
+
+int64_t numel(const Shape& s);
+std::string shape_str(const Shape& s);  // "(2, 3)"
+Shape contiguous_strides(const Shape& s);
+// Normalises a possibly negative axis for a tensor of `ndim` dims; `op` names the caller in errors.
+int64_t normalize_axis(int64_t axis, int64_t ndim, const char* op);
+// NumPy broadcasting of two shapes; throws naming `op` and both shapes when incompatible.
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
+
+// Strides that read a tensor of shape `in` as if it had the (broadcast) shape `out`:
+// broadcast dimensions get stride 0. Returned with out.size() entries.
+Shape broadcast_strides(const Shape& in, const Shape& out);
+
+}  // namespace tg

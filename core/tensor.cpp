@@ -1,0 +1,91 @@
+// Tensor handle basics: storage, accessors and host copies. The autograd-aware methods
+// (backward, to, reshape, clone) are defined next to their ops in autograd/.
+#include "core/tensor.h"
+
+#include "core/backend.h"
+
+namespace tg {
+
+Storage::Storage(size_t bytes, Device device) : bytes(bytes), device(device) {
+  data = backend(device).allocate(bytes);
+}
+Storage::~Storage() { backend(device).deallocate(data, bytes); }
+
+Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
+  for (int64_t d : shape) TG_CHECK(d >= 0, "empty: negative dimension in shape {}", shape_str(shape));
+  auto impl = std::make_shared<TensorImpl>();
+  impl->shape = shape;
+  impl->dtype = dtype;
+  impl->storage = std::make_shared<Storage>(size_t(tg::numel(shape)) * dtype_size(dtype), device);
+  return Tensor(std::move(impl));
+}
+
+TensorImpl& Tensor::impl() const {
+  TG_CHECK(impl_ != nullptr, "use of an undefined tensor (a default-constructed tg::Tensor)");
+  return *impl_;
+}
+
+int64_t Tensor::size(int64_t axis) const { return shape()[normalize_axis(axis, dim(), "size")]; }
+
+template <class T>
+T* Tensor::data_ptr() const {
+  TG_CHECK(dtype() == dtype_of<T>::value, "data_ptr: tensor is {}, asked for {}", dtype_name(dtype()),
+           dtype_name(dtype_of<T>::value));
+  TG_CHECK(device().is_cpu(), "data_ptr: tensor is on {}; copy it with .to(Device::cpu) first",
+           device().str());
+  return static_cast<T*>(data());
+}
+
+template <class T>
+std::vector<T> Tensor::to_vector() const {
+  std::vector<T> out(static_cast<size_t>(numel()));
+  dispatch_dtype(dtype(), [&](auto tag) {
+    using S = decltype(tag);
+    std::vector<S> host(out.size());
+    backend(device()).copy_to_host(host.data(), data(), nbytes());
+    for (size_t i = 0; i < out.size(); ++i) out[i] = T(compute_t<S>(host[i]));
+  });
+  return out;
+}
+
+template <class T>
+T Tensor::item() const {
+  TG_CHECK(numel() == 1, "item: tensor of shape {} has {} elements, expected 1", shape_str(shape()), numel());
+  return to_vector<T>()[0];
+}
+
+Tensor& Tensor::requires_grad_(bool on) {
+  TG_CHECK(!on || is_floating(dtype()), "requires_grad_: only floating tensors can require grad, got {}",
+           dtype_name(dtype()));
+  TG_CHECK(is_leaf(), "requires_grad_: {} is the result of an op; only leaves can change requires_grad "
+           "(use detach() first)", describe(*this));
+  impl().requires_grad = on;
+  return *this;
+}
+
+Tensor Tensor::detach() const {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->shape = shape();
+  impl->dtype = dtype();
+  impl->storage = this->impl().storage;
+  return Tensor(std::move(impl));
+}
+
+std::string describe(const Tensor& t) {
+  if (!t.defined()) return "undefined tensor";
+  return fmt::format("{} {} {}", dtype_name(t.dtype()), shape_str(t.shape()), t.device().str());
+}
+
+#define TG_INSTANTIATE(T)                                \
+  template T* Tensor::data_ptr<T>() const;               \
+  template T Tensor::item<T>() const;                    \
+  template std::vector<T> Tensor::to_vector<T>() const;
+TG_INSTANTIATE(float)
+TG_INSTANTIATE(double)
+TG_INSTANTIATE(int32_t)
+TG_INSTANTIATE(int64_t)
+template half* Tensor::data_ptr<half>() const;
+template bfloat16* Tensor::data_ptr<bfloat16>() const;
+#undef TG_INSTANTIATE
+
+}  // namespace tg

@@ -1,0 +1,54 @@
+// Shared test helpers: value comparison that prints where tensors differ (first mismatches and
+// the max difference), and the op-coverage registry behind TG_OP_TEST.
+#pragma once
+#include <doctest/doctest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tapegrad.h"
+
+namespace tg::test {
+
+enum class Check { Value, Gradcheck };
+
+// op -> how many tests of each kind are compiled in; test_coverage.cpp asserts every op has both.
+std::map<std::pair<Op, Check>, int>& op_tests();
+inline bool register_op_test(Op op, Check kind) { return ++op_tests()[{op, kind}] > 0; }
+
+// "" when every |actual - expected| <= atol + rtol |expected| (NaN matches NaN); otherwise a
+// report of the first mismatches and the max difference.
+std::string compare(const std::vector<double>& actual, const std::vector<double>& expected, double atol, double rtol);
+std::string compare(const Tensor& actual, const std::vector<double>& expected, double atol = 1e-6, double rtol = 1e-5);
+std::string compare(const Tensor& actual, const Tensor& expected, double atol = 1e-6, double rtol = 1e-5);
+
+// f64 leaf with standard-normal values (fixed seed), requiring grad.
+Tensor leaf(const Shape& shape, uint64_t seed, double scale = 1.0, double shift = 0.0);
+
+}  // namespace tg::test
+
+// CHECK_CLOSE(actual, expected[, atol, rtol]): fails with the mismatch report.
+#define CHECK_CLOSE(...)                                    \
+  do {                                                      \
+    std::string tg_report_ = ::tg::test::compare(__VA_ARGS__); \
+    CHECK_MESSAGE(tg_report_.empty(), tg_report_);          \
+  } while (0)
+
+#define CHECK_GRADCHECK(fn, inputs)                          \
+  do {                                                       \
+    auto tg_gc_ = ::tg::gradcheck(fn, inputs);               \
+    CHECK_MESSAGE(tg_gc_.ok, tg_gc_.report);                 \
+  } while (0)
+
+#define CHECK_GRADGRADCHECK(fn, inputs)                      \
+  do {                                                       \
+    auto tg_gc_ = ::tg::gradgradcheck(fn, inputs);           \
+    CHECK_MESSAGE(tg_gc_.ok, tg_gc_.report);                 \
+  } while (0)
+
+// A test case that also counts as coverage of `op` for the given check kind (Value or Gradcheck).
+#define TG_OP_TEST(op, kind, name)                                                            \
+  static const bool DOCTEST_ANONYMOUS(tg_op_test_) =                                          \
+      ::tg::test::register_op_test(::tg::Op::op, ::tg::test::Check::kind);                    \
+  TEST_CASE("op " #op " " name)
