@@ -27,7 +27,8 @@ namespace tg {
   /* shape and indexing */                                                                          \
   X(Reshape, Primitive) X(Expand, Primitive) X(Transpose, Composite) X(Permute, Primitive)          \
   X(Slice, Primitive) X(Cat, Primitive) X(Stack, Composite) X(IndexSelect, Primitive)               \
-  X(Embedding, Composite) X(Gather, Primitive) X(OneHot, NoGrad)                                    \
+  X(IndexAdd, Primitive) X(Embedding, Composite) X(Gather, Primitive) X(ScatterAdd, Primitive)    \
+  X(OneHot, NoGrad)                                                                                 \
   /* normalisation and losses */                                                                    \
   X(Softmax, Primitive) X(LogSoftmax, Primitive) X(CrossEntropy, Composite) X(NllLoss, Composite)   \
   X(BinaryCrossEntropyWithLogits, Composite) X(MseLoss, Composite) X(Dropout, Composite)

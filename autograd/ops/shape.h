@@ -18,11 +18,16 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t axis);
 Tensor stack(const std::vector<Tensor>& xs, int64_t axis);
 // out = x taken at `index` (i64 or i32, 1-D) along `axis`; backward scatters-adds.
 Tensor index_select(const Tensor& x, int64_t axis, const Tensor& index);
+// x + src added at rows `index` along `axis` (torch.index_add, out of place): the backward of
+// index_select, itself differentiable. src has x's shape with index.numel() along `axis`.
+Tensor index_add(const Tensor& x, int64_t axis, const Tensor& index, const Tensor& src);
 // weight (num, dim)[index]: shape index.shape + (dim,)
 Tensor embedding(const Tensor& weight, const Tensor& index);
 // torch.gather: out[..., j, ...] = x[..., index[..., j, ...], ...] along `axis`; index has x's
 // shape except along `axis`.
 Tensor gather(const Tensor& x, int64_t axis, const Tensor& index);
+// x + src scattered by `index` along `axis` (torch.scatter_add, out of place): gather's backward.
+Tensor scatter_add(const Tensor& x, int64_t axis, const Tensor& index, const Tensor& src);
 // (..., num_classes) f32 one-hot rows of an integer tensor.
 Tensor one_hot(const Tensor& index, int64_t num_classes, DType dtype = DType::f32);
 
