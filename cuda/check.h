@@ -11,11 +11,15 @@ namespace tg::cuda {
 
 }  // namespace tg::cuda
 
+// A failed call also leaves its error as the runtime's "last error"; reading it clears it, so a
+// later cudaGetLastError() after a kernel launch does not report this failure a second time.
 #define TG_CUDA_CHECK(call)                                                                     \
   do {                                                                                          \
     cudaError_t tg_err_ = (call);                                                               \
-    if (tg_err_ != cudaSuccess)                                                                 \
+    if (tg_err_ != cudaSuccess) {                                                               \
+      cudaGetLastError();                                                                       \
       ::tg::cuda::raise_cuda_error(int(tg_err_), cudaGetErrorString(tg_err_), #call, __FILE__, __LINE__); \
+    }                                                                                           \
   } while (0)
 
 #define TG_CUBLAS_CHECK(call)                                                  \

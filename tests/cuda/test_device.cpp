@@ -41,7 +41,7 @@ TEST_CASE("cuda check names the failing call") {
   INFO("message: ", msg);
   CHECK(msg.find("cudaGetDeviceProperties") != std::string::npos);
   CHECK(msg.find("CUDA error") != std::string::npos);
-  // The failure was reported, not left behind to poison the next call.
+  // The failure was raised and cleared, not left behind for the next cudaGetLastError().
   CHECK(cudaGetLastError() == cudaSuccess);
 }
 
