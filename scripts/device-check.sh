@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-[[ -d /usr/local/cuda/bin ]] && export PATH="/usr/local/cuda/bin:$PATH"
+if [[ -d /usr/local/cuda/bin ]]; then export PATH="/usr/local/cuda/bin:$PATH"; fi
 for tool in cmake nvcc g++; do
   command -v "$tool" >/dev/null || { echo "device-check.sh: $tool not found on PATH" >&2; exit 1; }
 done
