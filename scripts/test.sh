@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds tapegrad (Release, in ./build) and runs every test suite with
+# CTest. Suites that cannot run here (CUDA without a GPU) report as skipped.
+#   scripts/test.sh --sanitize   the CPU-only suites under AddressSanitizer + UBSan, in ./build-sanitize
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/lib/deps.sh
+source scripts/lib/build.sh
+
+case "${1:-}" in
+  "") sanitize=0 ;;
+  --sanitize) sanitize=1 ;;
+  -h | --help)
+    sed -n '2,4s/^# \{0,1\}//p' "$0"
+    exit 0
+    ;;
+  *)
+    echo "test.sh: unknown argument '$1' (expected nothing or --sanitize)" >&2
+    exit 2
+    ;;
+esac
+
+tg_install_deps
+if ((sanitize)); then
+  dir=build-sanitize
+  # Debug (-O0): with the sanitizers, -O2 triples the compile time of the kernel files, which costs
+  # more on two cores than the slower test run.
+  tg_build "$dir" all_tests -DCMAKE_BUILD_TYPE=Debug -DTG_CUDA=OFF -DTG_SANITIZE=ON
+  # Any report fails the run: stop at the first error, check leaks at exit.
+  export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1
+  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+else
+  dir=build
+  tg_build "$dir" all -DCMAKE_BUILD_TYPE=Release -DTG_SANITIZE=OFF
+fi
+echo "tapegrad: running the test suites in $dir"
+ctest --test-dir "$dir" --output-on-failure -j2
