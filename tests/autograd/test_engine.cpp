@@ -26,6 +26,12 @@ TEST_CASE("backward accumulates into leaves; twice without retain_graph raises")
   CHECK_THROWS_AS(y.backward(), Error);  // freed by the second (non-retaining) pass
 }
 
+TEST_CASE("backward from a leaf deposits the seed gradient into it") {
+  Tensor x = leaf_values({4.0}, {});
+  x.backward();
+  CHECK(value(x.grad()) == 1.0);
+}
+
 TEST_CASE("backward from a non-scalar needs a gradient of its shape") {
   Tensor x = leaf_values({1, 2, 3});
   Tensor y = mul(x, x);

@@ -27,6 +27,9 @@ TG_OP_TEST(Sum, Value, "axes, keepdim, negative axes; PyTorch") {
   CHECK_CLOSE(sum(x, {-1}), {6, 22, 38, 54, 70, 86});
   CHECK(sum(x, {-1, 0}).shape() == Shape{3});  // axes in any order
   CHECK_CLOSE(sum(zeros({2, 0})), {0.0});
+  Tensor ints = sum(arange(5).reshape({5, 1}), {0});  // integers sum exactly, in their own dtype
+  CHECK(ints.dtype() == DType::i64);
+  CHECK_CLOSE(ints, {10});
   CHECK_THROWS_AS(sum(x, {1, -2}), Error);  // the same axis twice
   CHECK_THROWS_AS(sum(x, {3}), Error);
   CHECK_TORCH("sum_all", [](auto& x) { return sum(x[0]); });
