@@ -98,11 +98,18 @@ Tensor randn(const Shape& shape, Generator& gen, TensorOptions opts) {
 Tensor randint(int64_t low, int64_t high, const Shape& shape, Generator& gen, TensorOptions opts) {
   TG_CHECK(low < high, "randint: empty range [{}, {})", low, high);
   TG_CHECK(!is_floating(opts.dtype), "randint: dtype must be i32 or i64, got {}", dtype_name(opts.dtype));
-  // floor(U[low, high)) in f64: exact for ranges below 2^32, the only ones the 32-bit words cover.
+  // low + floor(U[0, high - low)) in f64: exact for ranges below 2^32, the only ones the 32-bit
+  // words cover. The draw is non-negative, so the cast's truncation toward zero is the floor
+  // (truncating U[low, high) itself would send (-1, 0) to 0, and to `high` when high == 0).
+  Backend& be = backend(opts.device);
   Tensor u = Tensor::empty(shape, DType::f64, opts.device);
-  uniform_(u, double(low), double(high), gen);
+  uniform_(u, 0.0, double(high - low), gen);
+  Tensor k = Tensor::empty(shape, DType::i64, opts.device);
+  be.cast(DType::i64, k.data(), DType::f64, u.data(), u.numel());
+  be.unary(UnaryOp::AddScalar, DType::i64, k.data(), k.data(), k.numel(), double(low), 0.0);
+  if (opts.dtype == DType::i64) return k;
   Tensor out = Tensor::empty(shape, opts.dtype, opts.device);
-  backend(opts.device).cast(opts.dtype, out.data(), DType::f64, u.data(), u.numel());
+  be.cast(opts.dtype, out.data(), DType::i64, k.data(), k.numel());
   return out;
 }
 Tensor rand(const Shape& shape, TensorOptions opts) { return rand(shape, default_generator(), opts); }

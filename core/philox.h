@@ -19,10 +19,11 @@ TG_HD void philox_mulhilo(uint32_t a, uint32_t b, uint32_t& hi, uint32_t& lo) {
   lo = uint32_t(p);
 }
 
-// Ten rounds of the Philox S-box on counter (block_lo, block_hi, 0, 0) with key (seed_lo, seed_hi).
-TG_HD Philox4 philox4x32_10(uint64_t block, uint64_t seed) {
-  uint32_t c0 = uint32_t(block), c1 = uint32_t(block >> 32), c2 = 0, c3 = 0;
-  uint32_t k0 = uint32_t(seed), k1 = uint32_t(seed >> 32);
+// Ten rounds of the Philox S-box on the full 128-bit counter `ctr` with key (k0, k1): the
+// generator as specified by Salmon et al., so it can be checked against Random123's
+// known-answer vectors (tests/core/test_random.cpp).
+TG_HD Philox4 philox4x32_10(Philox4 ctr, uint32_t k0, uint32_t k1) {
+  uint32_t c0 = ctr.w[0], c1 = ctr.w[1], c2 = ctr.w[2], c3 = ctr.w[3];
   for (int r = 0; r < 10; ++r) {
     uint32_t hi0, lo0, hi1, lo1;
     philox_mulhilo(0xD2511F53u, c0, hi0, lo0);
@@ -33,6 +34,11 @@ TG_HD Philox4 philox4x32_10(uint64_t block, uint64_t seed) {
     k1 += 0xBB67AE85u;
   }
   return Philox4{{c0, c1, c2, c3}};
+}
+
+// The stream tapegrad draws from: counter (block_lo, block_hi, 0, 0) with key (seed_lo, seed_hi).
+TG_HD Philox4 philox4x32_10(uint64_t block, uint64_t seed) {
+  return philox4x32_10(Philox4{{uint32_t(block), uint32_t(block >> 32), 0u, 0u}}, uint32_t(seed), uint32_t(seed >> 32));
 }
 
 // u in [0, 1) with 24 random bits (float) or 32 (double).

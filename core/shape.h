@@ -14,6 +14,8 @@ std::string shape_str(const Shape& s);  // "(2, 3)"
 Shape contiguous_strides(const Shape& s);
 // Normalises a possibly negative axis for a tensor of `ndim` dims; `op` names the caller in errors.
 int64_t normalize_axis(int64_t axis, int64_t ndim, const char* op);
+// Whether two shapes broadcast together under NumPy rules.
+bool broadcastable(const Shape& a, const Shape& b);
 // NumPy broadcasting of two shapes; throws naming `op` and both shapes when incompatible.
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
 

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "core/cpu/cpu_backend.h"
+
 namespace tg::test {
 
 std::map<std::pair<Op, Check>, int>& op_tests() {
@@ -49,6 +51,99 @@ Tensor leaf(const Shape& shape, uint64_t seed, double scale, double shift) {
   t = add(mul(t, scale), shift).detach();
   t.requires_grad_();
   return t;
+}
+
+Tensor leaf_values(const std::vector<double>& values, const Shape& shape) {
+  Tensor t = tensor(values, shape, {.dtype = DType::f64});
+  t.requires_grad_();
+  return t;
+}
+
+std::string error_report(const std::function<void()>& fn, const std::vector<std::string>& parts) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    std::string msg = e.what(), missing;
+    for (const std::string& p : parts)
+      if (msg.find(p) == std::string::npos) missing += fmt::format(" '{}'", p);
+    return missing.empty() ? "" : fmt::format("tg::Error \"{}\" does not contain{}", msg, missing);
+  } catch (const std::exception& e) {
+    return fmt::format("threw a non-tg::Error exception: {}", e.what());
+  }
+  return "did not throw";
+}
+
+namespace {
+
+// Every kernel forwards to the CPU backend; only the device tag differs.
+class LoopbackBackend final : public Backend {
+ public:
+  void* allocate(size_t bytes) override { return cpu().allocate(bytes); }
+  void deallocate(void* p, size_t bytes) override { cpu().deallocate(p, bytes); }
+  void copy_from_host(void* d, const void* s, size_t n) override { cpu().copy_from_host(d, s, n); }
+  void copy_to_host(void* d, const void* s, size_t n) override { cpu().copy_to_host(d, s, n); }
+  void copy(void* d, const void* s, size_t n) override { cpu().copy(d, s, n); }
+  void fill(DType t, void* o, int64_t n, double v) override { cpu().fill(t, o, n, v); }
+  void cast(DType ot, void* o, DType it, const void* i, int64_t n) override { cpu().cast(ot, o, it, i, n); }
+  void unary(UnaryOp op, DType t, void* o, const void* i, int64_t n, double p0, double p1) override {
+    cpu().unary(op, t, o, i, n, p0, p1);
+  }
+  void binary(BinaryOp op, DType t, void* o, const void* a, const void* b, const BroadcastPlan& p) override {
+    cpu().binary(op, t, o, a, b, p);
+  }
+  void where(DType t, void* o, DType ct, const void* c, const void* a, const void* b, const BroadcastPlan& p) override {
+    cpu().where(t, o, ct, c, a, b, p);
+  }
+  void copy_strided(DType t, void* o, const void* i, const CopyPlan& p) override { cpu().copy_strided(t, o, i, p); }
+  void reduce(ReduceOp op, DType t, void* o, const void* i, int64_t a, int64_t n, int64_t b) override {
+    cpu().reduce(op, t, o, i, a, n, b);
+  }
+  void argreduce(bool mx, DType t, int64_t* o, const void* i, int64_t a, int64_t n, int64_t b) override {
+    cpu().argreduce(mx, t, o, i, a, n, b);
+  }
+  void softmax(DType t, void* o, const void* i, int64_t r, int64_t n, bool lg) override { cpu().softmax(t, o, i, r, n, lg); }
+  void gemm(DType t, const GemmArgs& g) override { cpu().gemm(t, g); }
+  void index_select(DType t, void* o, const void* i, const int64_t* x, int64_t a, int64_t n, int64_t m, int64_t b) override {
+    cpu().index_select(t, o, i, x, a, n, m, b);
+  }
+  void index_add(DType t, void* o, const void* s, const int64_t* x, int64_t a, int64_t n, int64_t m, int64_t b) override {
+    cpu().index_add(t, o, s, x, a, n, m, b);
+  }
+  void gather(DType t, void* o, const void* i, const int64_t* x, int64_t a, int64_t n, int64_t m, int64_t b) override {
+    cpu().gather(t, o, i, x, a, n, m, b);
+  }
+  void scatter_add(DType t, void* o, const void* s, const int64_t* x, int64_t a, int64_t n, int64_t m, int64_t b) override {
+    cpu().scatter_add(t, o, s, x, a, n, m, b);
+  }
+  int64_t first_out_of_range(const int64_t* x, int64_t n, int64_t limit) override {
+    return cpu().first_out_of_range(x, n, limit);
+  }
+  void random_uniform(DType t, void* o, int64_t n, uint64_t s, uint64_t off, double lo, double hi) override {
+    cpu().random_uniform(t, o, n, s, off, lo, hi);
+  }
+  void random_normal(DType t, void* o, int64_t n, uint64_t s, uint64_t off, double m, double sd) override {
+    cpu().random_normal(t, o, n, s, off, m, sd);
+  }
+  void adam_update(float* p, const float* g, float* m, float* v, int64_t n, const AdamStep& s) override {
+    cpu().adam_update(p, g, m, v, n, s);
+  }
+  bool all_finite(DType t, const void* i, int64_t n) override { return cpu().all_finite(t, i, n); }
+
+ private:
+  static Backend& cpu() { return cpu::instance(); }
+};
+
+}  // namespace
+
+LoopbackCuda::LoopbackCuda() {
+  static LoopbackBackend loopback;
+  if (!has_backend(DeviceType::cuda)) {
+    register_backend(DeviceType::cuda, &loopback);
+    installed_ = true;
+  }
+}
+LoopbackCuda::~LoopbackCuda() {
+  if (installed_) register_backend(DeviceType::cuda, nullptr);
 }
 
 }  // namespace tg::test

@@ -3,6 +3,7 @@
 #pragma once
 #include <doctest/doctest.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -25,6 +26,26 @@ std::string compare(const Tensor& actual, const Tensor& expected, double atol = 
 
 // f64 leaf with standard-normal values (fixed seed), requiring grad.
 Tensor leaf(const Shape& shape, uint64_t seed, double scale = 1.0, double shift = 0.0);
+// f64 leaf with the given values (shape defaults to 1-D), requiring grad.
+Tensor leaf_values(const std::vector<double>& values, const Shape& shape = {});
+
+// "" when `fn` throws tg::Error whose message contains every one of `parts`; otherwise what
+// happened instead (no throw, another exception, or the message and the missing parts).
+std::string error_report(const std::function<void()>& fn, const std::vector<std::string>& parts);
+
+// While alive, Device::cuda is backed by a stand-in that keeps memory on the host and runs the
+// CPU kernels, unless a real CUDA backend is registered (then that one is used). It lets a
+// CPU-only build exercise device-crossing code: ToDevice's tape node, mixed-device errors.
+class LoopbackCuda {
+ public:
+  LoopbackCuda();
+  ~LoopbackCuda();
+  LoopbackCuda(const LoopbackCuda&) = delete;
+  LoopbackCuda& operator=(const LoopbackCuda&) = delete;
+
+ private:
+  bool installed_ = false;
+};
 
 }  // namespace tg::test
 
@@ -45,6 +66,14 @@ Tensor leaf(const Shape& shape, uint64_t seed, double scale = 1.0, double shift 
   do {                                                       \
     auto tg_gc_ = ::tg::gradgradcheck(fn, inputs);           \
     CHECK_MESSAGE(tg_gc_.ok, tg_gc_.report);                 \
+  } while (0)
+
+// CHECK_ERROR(expr, "part", ...): expr raises tg::Error and the message names every part (the op,
+// the shapes); used where the full message is not worth pinning down character by character.
+#define CHECK_ERROR(expr, ...)                                                                   \
+  do {                                                                                           \
+    std::string tg_err_ = ::tg::test::error_report([&] { (void)(expr); }, {__VA_ARGS__});        \
+    CHECK_MESSAGE(tg_err_.empty(), tg_err_);                                                     \
   } while (0)
 
 // A test case that also counts as coverage of `op` for the given check kind (Value or Gradcheck).

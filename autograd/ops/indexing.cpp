@@ -81,9 +81,11 @@ Tensor index_add(const Tensor& x, int64_t axis, const Tensor& index, const Tenso
 
 Tensor embedding(const Tensor& weight, const Tensor& index) {
   TG_CHECK(weight.dim() == 2, "Embedding: weight must be (num_embeddings, dim), got {}", describe(weight));
+  // checked here so a bad index is reported as Embedding's, with the index shape as given
+  Tensor idx = checked_index(Op::Embedding, index, weight, weight.shape()[0]);
   Shape shape = index.shape();
   shape.push_back(weight.shape()[1]);
-  return reshape(index_select(weight, 0, reshape(index, {-1})), shape);
+  return reshape(index_select(weight, 0, reshape(idx, {-1})), shape);
 }
 
 static void check_gather_shapes(Op op, const Tensor& x, int64_t a, const Tensor& index) {

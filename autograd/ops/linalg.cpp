@@ -31,7 +31,9 @@ Tensor matmul_batched(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   TG_CHECK(K == Kb, "Matmul: inner dimensions differ: {}{} @ {}{} multiplies (.., {}, {}) by (.., {}, {})", describe(a),
            ta ? "^T" : "", describe(b), tb ? "^T" : "", M, K, Kb, N);
   Shape batch_a(sa.begin(), sa.end() - 2), batch_b(sb.begin(), sb.end() - 2);
-  Shape batch = broadcast_shapes(batch_a, batch_b, "Matmul (batch dims)");
+  TG_CHECK(broadcastable(batch_a, batch_b), "Matmul: batch dims {} of {} and {} of {} cannot be broadcast together",
+           shape_str(batch_a), describe(a), shape_str(batch_b), describe(b));
+  Shape batch = broadcast_shapes(batch_a, batch_b, "Matmul");
   Shape out_shape = batch;
   out_shape.push_back(M);
   out_shape.push_back(N);
@@ -80,6 +82,11 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
            describe(a), describe(b));
   // 1-D operands, as torch.matmul: a vector a is a row (1, K), a vector b a column (K, 1).
   if (a.dim() == 1 || b.dim() == 1) {
+    // checked here so the message shows the operands as given, not as the (1, K) / (K, 1) used below
+    int64_t ka = a.dim() == 1 ? a.size(0) : a.size(ta ? -2 : -1);
+    int64_t kb = b.dim() == 1 ? b.size(0) : b.size(tb ? -1 : -2);
+    TG_CHECK(ka == kb, "Matmul: inner dimensions differ: {}{} @ {}{} multiplies K = {} by K = {}", describe(a),
+             ta ? "^T" : "", describe(b), tb ? "^T" : "", ka, kb);
     Tensor a2 = a.dim() == 1 ? unsqueeze(a, 0) : a;
     Tensor b2 = b.dim() == 1 ? unsqueeze(b, 1) : b;
     Tensor out = matmul(a2, b2, ta, tb);

@@ -51,28 +51,40 @@ Tensor reduce_loss(const Tensor& loss, Reduction r) {
 Tensor softmax(const Tensor& x, int64_t axis) { return softmax_along(Op::Softmax, x, axis, false); }
 Tensor log_softmax(const Tensor& x, int64_t axis) { return softmax_along(Op::LogSoftmax, x, axis, true); }
 
-// loss_i = -log_probs[i, target_i] over a (N, C, d...) input with (N, d...) targets.
-Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reduction) {
-  TG_CHECK(log_probs.dim() >= 2, "NllLoss: input must be (N, C, ...), got {}", describe(log_probs));
-  TG_CHECK(!is_floating(target.dtype()), "NllLoss: target must hold class indices (i64 or i32), got {}",
+// Class-index targets for (N, C, d...) scores: an integer tensor of shape (N, d...) on the same
+// device with values in [0, C), returned as i64. `op` is the function the caller used, so errors
+// name it along with both shapes.
+static Tensor checked_targets(Op op, const Tensor& scores, const Tensor& target) {
+  TG_CHECK(scores.dim() >= 2, "{}: input must be (N, C, ...), got {}", op_name(op), describe(scores));
+  TG_CHECK(!is_floating(target.dtype()), "{}: target must hold class indices (i64 or i32), got {}", op_name(op),
            describe(target));
-  Shape expect = log_probs.shape();
+  raw::check_compatible(op, {&scores, &target}, /*any_dtype=*/true);
+  Shape expect = scores.shape();
   expect.erase(expect.begin() + 1);
-  TG_CHECK(target.shape() == expect, "NllLoss: target {} does not match input {}: expected target shape {}",
-           describe(target), describe(log_probs), shape_str(expect));
-  int64_t classes = log_probs.shape()[1];
+  TG_CHECK(target.shape() == expect, "{}: target {} does not match input {}: expected target shape {}", op_name(op),
+           describe(target), describe(scores), shape_str(expect));
+  int64_t classes = scores.shape()[1];
   Tensor idx = target.dtype() == DType::i64 ? target : raw::cast(target, DType::i64);
   int64_t bad = backend(idx.device()).first_out_of_range(static_cast<const int64_t*>(idx.data()), idx.numel(), classes);
   if (bad >= 0)
-    fail("NllLoss (cross_entropy): target {} at position {} is out of range for {} classes (input {})",
-         idx.to_vector<int64_t>()[size_t(bad)], bad, classes, describe(log_probs));
+    fail("{}: target {} at position {} is out of range for {} classes (input {}, target {})", op_name(op),
+         idx.to_vector<int64_t>()[size_t(bad)], bad, classes, describe(scores), describe(target));
+  return idx;
+}
+
+// loss_i = -log_probs[i, target_i] over a (N, C, d...) input with checked (N, d...) i64 targets.
+static Tensor pick_nll(const Tensor& log_probs, const Tensor& idx, Reduction reduction) {
   Tensor picked = squeeze(gather(log_probs, 1, unsqueeze(idx, 1)), 1);
   return reduce_loss(neg(picked), reduction);
 }
 
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reduction) {
+  return pick_nll(log_probs, checked_targets(Op::NllLoss, log_probs, target), reduction);
+}
+
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction) {
-  TG_CHECK(logits.dim() >= 2, "CrossEntropy: logits must be (N, C, ...), got {}", describe(logits));
-  return nll_loss(log_softmax(logits, 1), target, reduction);
+  Tensor idx = checked_targets(Op::CrossEntropy, logits, target);
+  return pick_nll(log_softmax(logits, 1), idx, reduction);
 }
 
 // BCE(x, y) = -[y log sigma(x) + (1 - y) log(1 - sigma(x))] = softplus(x) - x y,

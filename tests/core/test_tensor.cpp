@@ -1,0 +1,123 @@
+// Tensors, creation functions, shape helpers, casts between every pair of dtypes and printing
+// (core/tensor.h, creation.h, shape.h, print.cpp): exact values and shapes, and the errors bad
+// arguments raise.
+#include <cmath>
+
+#include "core/backend.h"
+#include "test_util.h"
+
+using namespace tg;
+
+namespace {
+const DType kAll[] = {DType::f32, DType::f64, DType::f16, DType::bf16, DType::i32, DType::i64};
+}
+
+TEST_CASE("creation: zeros, ones, full, *_like, tensor, scalar_tensor") {
+  Tensor z = zeros({2, 3});
+  CHECK(z.shape() == Shape{2, 3});
+  CHECK(z.dtype() == DType::f32);
+  CHECK(z.device() == Device::cpu);
+  CHECK_CLOSE(z, std::vector<double>(6, 0.0));
+  CHECK_CLOSE(ones({4}, {.dtype = DType::i32}), {1, 1, 1, 1});
+  Tensor f = full({2, 2}, -2.5, {.dtype = DType::bf16});
+  CHECK(f.dtype() == DType::bf16);
+  CHECK_CLOSE(f, {-2.5, -2.5, -2.5, -2.5});
+  CHECK_CLOSE(full_like(f, 7), {7, 7, 7, 7});
+  CHECK(zeros_like(f).dtype() == DType::bf16);
+  CHECK_CLOSE(ones_like(z), std::vector<double>(6, 1.0));
+  CHECK(zeros({}).numel() == 1);   // a scalar
+  CHECK(zeros({0, 3}).numel() == 0);
+  Tensor t = tensor({1, 2, 3, 4, 5, 6}, {3, 2}, {.dtype = DType::f64});
+  CHECK(t.shape() == Shape{3, 2});
+  CHECK(t.to_vector<double>() == std::vector<double>{1, 2, 3, 4, 5, 6});
+  CHECK(tensor({1, 2, 3}).shape() == Shape{3});  // 1-D by default
+  Tensor s = scalar_tensor(4.25, {.dtype = DType::f64});
+  CHECK(s.shape() == Shape{});
+  CHECK(s.item<double>() == 4.25);
+  CHECK(tensor({1.0, 2.0}, {}, {.requires_grad = true}).requires_grad());
+  double host[3] = {0.5, 1.5, 2.5};
+  CHECK_CLOSE(from_host(host, {3}, {.dtype = DType::f64}), {0.5, 1.5, 2.5});
+}
+
+TEST_CASE("creation: arange") {
+  CHECK_CLOSE(arange(5), {0, 1, 2, 3, 4});
+  CHECK(arange(5).dtype() == DType::i64);
+  CHECK_CLOSE(arange(1, 2, 0.25), {1, 1.25, 1.5, 1.75});
+  CHECK_CLOSE(arange(0, 1, 0.3), {0, 0.3, 0.6, 0.9});  // ceil(1 / 0.3) = 4 values
+  CHECK_CLOSE(arange(3, 0, -1), {3, 2, 1});
+  CHECK(arange(2, 2, 1).numel() == 0);
+  CHECK(arange(2, 0, 1).numel() == 0);
+}
+
+TEST_CASE("creation: bad arguments raise") {
+  CHECK_THROWS_WITH_AS(tensor({1, 2, 3}, {2, 2}), "tensor: 3 values do not fill shape (2, 2)", Error);
+  CHECK_ERROR(zeros({2, -1}), "negative", "(2, -1)");
+  CHECK_ERROR(arange(0, 1, 0), "arange", "step");
+  CHECK_ERROR(randint(3, 3, {2}), "randint", "[3, 3)");
+  CHECK_ERROR(randint(0, 3, {2}, {.dtype = DType::f32}), "randint", "f32");
+  double host[2] = {1, 2};
+  CHECK_ERROR(from_host(host, {2}, {.dtype = DType::f32}), "from_host", "f64", "f32");
+  CHECK_ERROR(zeros({2}).item(), "item", "(2,)");
+  CHECK_ERROR(zeros({2}).data_ptr<double>(), "data_ptr", "f32", "f64");
+  CHECK_ERROR(Tensor().shape(), "undefined");
+  if (!has_backend(DeviceType::cuda)) CHECK_ERROR(zeros({2}, {.device = Device::cuda}), "cuda:0", "no backend");
+  CHECK_ERROR(parse_device("gpu"), "gpu");
+  CHECK(parse_device("cuda:1") == Device{DeviceType::cuda, 1});
+}
+
+TEST_CASE("shapes: numel, strides, broadcasting, axes, formatting") {
+  CHECK(numel({2, 3, 4}) == 24);
+  CHECK(numel({}) == 1);
+  CHECK(contiguous_strides({2, 3, 4}) == Shape{12, 4, 1});
+  CHECK(shape_str({}) == "()");
+  CHECK(shape_str({5}) == "(5,)");
+  CHECK(shape_str({2, 3}) == "(2, 3)");
+  CHECK(broadcast_shapes({2, 1, 3}, {4, 1}, "op") == Shape{2, 4, 3});
+  CHECK(broadcast_shapes({}, {3}, "op") == Shape{3});
+  CHECK(broadcast_shapes({0, 1}, {1, 5}, "op") == Shape{0, 5});
+  CHECK(broadcastable({3, 1}, {1, 4}));
+  CHECK(!broadcastable({3, 2}, {4}));
+  CHECK_THROWS_WITH_AS(broadcast_shapes({2, 3}, {3, 2}, "MyOp"), "MyOp: shapes (2, 3) and (3, 2) cannot be broadcast together",
+                       Error);
+  CHECK(broadcast_strides({3, 1}, {2, 3, 4}) == Shape{0, 1, 0});
+  CHECK(normalize_axis(-1, 3, "op") == 2);
+  CHECK_THROWS_WITH_AS(normalize_axis(3, 3, "MyOp"), "MyOp: axis 3 is out of range for a tensor with 3 dims", Error);
+  CHECK_THROWS_AS(normalize_axis(-4, 3, "op"), Error);
+  CHECK(describe(zeros({2, 3}, {.dtype = DType::i32})) == "i32 (2, 3) cpu");
+}
+
+// Values every dtype holds exactly survive any cast; others round (floats) or truncate toward
+// zero (float -> integer), as in PyTorch.
+TEST_CASE("cast between every pair of dtypes") {
+  const std::vector<double> exact = {-3, -1, 0, 1, 2, 100};
+  for (DType from : kAll)
+    for (DType to : kAll) {
+      CAPTURE(dtype_name(from));
+      CAPTURE(dtype_name(to));
+      Tensor y = tensor(exact, {2, 3}, {.dtype = from}).to(to);
+      CHECK(y.dtype() == to);
+      CHECK(y.shape() == Shape{2, 3});
+      CHECK_CLOSE(y, exact, 0, 0);
+    }
+  CHECK_CLOSE(tensor({-2.7, -0.5, 0.5, 2.7}).to(DType::i32), {-2, 0, 0, 2}, 0, 0);
+  CHECK_CLOSE(tensor({0.1}).to(DType::f16), {0.0999755859375}, 0, 0);
+  CHECK_CLOSE(tensor({2049}).to(DType::f16), {2048}, 0, 0);  // tie, even mantissa
+  CHECK_CLOSE(tensor({2051}).to(DType::f16), {2052}, 0, 0);  // tie, even mantissa upwards
+  CHECK_CLOSE(tensor({257}).to(DType::bf16), {256}, 0, 0);
+  CHECK_CLOSE(tensor({1e5}).to(DType::f16), {INFINITY}, 0, 0);
+  CHECK_CLOSE(tensor({1e5}).to(DType::bf16), {99840}, 0, 0);  // bf16 keeps the range, not the digits
+  CHECK_CLOSE(tensor({16777217}, {}, {.dtype = DType::i64}).to(DType::f32), {16777216}, 0, 0);
+  CHECK_CLOSE(tensor({16777217}, {}, {.dtype = DType::i64}).to(DType::f64), {16777217}, 0, 0);
+  CHECK_CLOSE(tensor({-70000}, {}, {.dtype = DType::i64}).to(DType::i32), {-70000}, 0, 0);
+}
+
+TEST_CASE("printing: exact strings") {
+  CHECK(fmt::format("{}", tensor({1, 2.5, -3})) == "tensor([1.0000, 2.5000, -3.0000], f32 (3,) cpu)");
+  CHECK(fmt::format("{}", tensor({1, 2, 3, 4}, {2, 2}, {.dtype = DType::f64})) ==
+        "tensor([[1.0000, 2.0000],\n [3.0000, 4.0000]], f64 (2, 2) cpu)");
+  CHECK(fmt::format("{}", arange(8)) == "tensor([0, 1, 2, ..., 5, 6, 7], i64 (8,) cpu)");
+  CHECK(fmt::format("{}", scalar_tensor(0.125)) == "tensor(0.1250, f32 () cpu)");
+  CHECK(fmt::format("{}", arange(8).reshape({2, 2, 2})) == "tensor([[[0, 1],\n  [2, 3]],\n [[4, 5],\n  [6, 7]]], i64 (2, 2, 2) cpu)");
+  CHECK(fmt::format("{:h}", zeros({2, 3}, {.dtype = DType::bf16})) == "bf16 (2, 3) cpu");
+  CHECK(fmt::format("{}", Tensor()) == "undefined tensor");
+}
