@@ -98,7 +98,8 @@ def main():
                     runs[name][f"torch_{threads}t"].append(torch_fn())
 
     notes = []
-    print(f"torch {torch.__version__}, {os.cpu_count()} cores, median of {args.rounds} interleaved rounds")
+    print(f"torch {torch.__version__}, {os.cpu_count()} cores, median of {args.rounds} interleaved rounds, "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}")
     print(f"{'bench':<10} {'ours':>16} {'torch 1 thread':>16} {'torch 2 threads':>16} {'ours/torch best':>16}")
     for name in args.benches:
         key, _, show = BENCHES[name]

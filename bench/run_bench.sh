@@ -11,4 +11,8 @@ if [[ ! -d /usr/lib/$(gcc -print-multiarch)/openblas-openmp ]] && [[ $(id -u) ==
 fi
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
 make -C "$BUILD" -j2 --no-print-directory bench_overhead bench_mlp_step bench_gemm >/dev/null
+# The 2 cores are shared with other jobs. OpenMP workers that spin after a parallel region lose
+# their core to those jobs, and then every region waits a scheduler slice for them (steps 10-30x
+# slower, ours and torch's alike); sleeping workers are woken promptly. Both sides inherit this.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 /usr/bin/python3 bench/compare.py --build "$BUILD" "$@"
