@@ -25,6 +25,12 @@ struct BlockCache {
   std::unordered_map<size_t, std::vector<void*>> large;  // by size
   size_t cached_bytes = 0;
 
+  // The free list for `size`, or nullptr when there is none yet (allocating never adds entries).
+  std::vector<void*>* find(size_t size) {
+    if (size / kAlign <= kSmallClasses) return &small[size / kAlign];
+    auto it = large.find(size);
+    return it == large.end() ? nullptr : &it->second;
+  }
   std::vector<void*>& list(size_t size) { return size / kAlign <= kSmallClasses ? small[size / kAlign] : large[size]; }
   ~BlockCache() {
     for (auto& blocks : small)
@@ -55,10 +61,10 @@ void* CpuBackend::allocate(size_t bytes) {
   BlockCache& c = cache();
   {
     std::lock_guard lock(c.mutex);
-    std::vector<void*>& blocks = c.list(size);
-    if (!blocks.empty()) {
-      void* p = blocks.back();
-      blocks.pop_back();
+    std::vector<void*>* blocks = c.find(size);
+    if (blocks && !blocks->empty()) {
+      void* p = blocks->back();
+      blocks->pop_back();
       c.cached_bytes -= size;
       return p;
     }
