@@ -43,12 +43,13 @@ std::shared_ptr<Node> gradient_edge(const Tensor& t) {
   return impl.grad_accumulator;
 }
 
-void record(Op op, Tensor& out, const std::vector<Tensor>& inputs, Node::BackwardFn fn, bool save_output) {
+namespace {
+void record(Op op, Tensor& out, const Tensor* inputs, size_t n_inputs, Node::BackwardFn&& fn, bool save_output) {
   auto node = std::make_shared<Node>();
   node->op = op;
   node->seq = next_seq.fetch_add(1, std::memory_order_relaxed);
-  node->inputs.reserve(inputs.size());
-  for (const Tensor& in : inputs) node->inputs.push_back(gradient_edge(in));
+  node->inputs.reserve(n_inputs);
+  for (size_t i = 0; i < n_inputs; ++i) node->inputs.push_back(gradient_edge(inputs[i]));
   node->backward = std::move(fn);
   node->out_shape = out.shape();
   node->out_dtype = out.dtype();
@@ -57,6 +58,14 @@ void record(Op op, Tensor& out, const std::vector<Tensor>& inputs, Node::Backwar
   TensorImpl& impl = out.impl();
   impl.requires_grad = true;
   impl.grad_fn = std::move(node);
+}
+}  // namespace
+
+void record(Op op, Tensor& out, std::initializer_list<Tensor> inputs, Node::BackwardFn fn, bool save_output) {
+  record(op, out, inputs.begin(), inputs.size(), std::move(fn), save_output);
+}
+void record(Op op, Tensor& out, const std::vector<Tensor>& inputs, Node::BackwardFn fn, bool save_output) {
+  record(op, out, inputs.data(), inputs.size(), std::move(fn), save_output);
 }
 
 Tensor Node::output() {

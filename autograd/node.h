@@ -53,6 +53,8 @@ bool needs_grad(const std::vector<Tensor>& inputs);
 
 // Records `out` as produced by `op` from `inputs`, with backward rule `fn`. Call only when
 // needs_grad(...) holds. With save_output the node keeps out's storage for Node::output().
+// The initializer_list form serves the usual `record(op, out, {a, b}, ...)` without building a vector.
+void record(Op op, Tensor& out, std::initializer_list<Tensor> inputs, Node::BackwardFn fn, bool save_output = false);
 void record(Op op, Tensor& out, const std::vector<Tensor>& inputs, Node::BackwardFn fn, bool save_output = false);
 
 // The node that receives gradients for tensor `t`: its grad_fn, or its (lazily created)

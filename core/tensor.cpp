@@ -20,11 +20,6 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
   return Tensor(std::move(impl));
 }
 
-TensorImpl& Tensor::impl() const {
-  TG_CHECK(impl_ != nullptr, "use of an undefined tensor (a default-constructed tg::Tensor)");
-  return *impl_;
-}
-
 int64_t Tensor::size(int64_t axis) const { return shape()[normalize_axis(axis, dim(), "size")]; }
 
 template <class T>

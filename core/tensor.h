@@ -85,7 +85,10 @@ class Tensor {
   Tensor clone() const;
   Tensor reshape(const Shape& shape) const;  // differentiable; shares storage
 
-  TensorImpl& impl() const;
+  TensorImpl& impl() const {
+    TG_CHECK(impl_ != nullptr, "use of an undefined tensor (a default-constructed tg::Tensor)");
+    return *impl_;
+  }
   const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
   bool same(const Tensor& other) const { return impl_ == other.impl_; }
 

@@ -1,12 +1,34 @@
 // The CPU backend: OpenMP loops over the shared per-element math, CBLAS (or a portable blocked
 // kernel) for GEMM. Each group of kernels lives in its own file in this folder.
 #pragma once
+#include <omp.h>
+
+#include <algorithm>
+
 #include "core/backend.h"
 
 namespace tg::cpu {
 
 // Loops shorter than this run on one thread: an OpenMP fork costs about a microsecond.
 constexpr int64_t kParallelGrain = 1 << 15;
+
+// Runs body(begin, end) over [0, n): in one call on this thread when `work` (the elements the
+// loop touches) is at most kParallelGrain, otherwise in contiguous chunks, one per OpenMP thread.
+// The test comes before OpenMP is entered because a `parallel if (false)` region still costs a
+// libgomp call and a futex, about 0.2 us: more than a whole tiny kernel.
+template <class Body>
+void parallel_for(int64_t n, int64_t work, Body&& body) {
+  if (n <= 1 || work <= kParallelGrain) {
+    if (n > 0) body(int64_t(0), n);
+    return;
+  }
+#pragma omp parallel
+  {
+    int64_t threads = omp_get_num_threads(), chunk = (n + threads - 1) / threads;
+    int64_t begin = std::min(n, omp_get_thread_num() * chunk), end = std::min(n, begin + chunk);
+    if (begin < end) body(begin, end);
+  }
+}
 
 class CpuBackend final : public Backend {
  public:

@@ -1,5 +1,7 @@
 // Elementwise CPU kernels: fill, cast, unary, binary and where with broadcasting, strided copy.
 // The per-element math is core/elementwise.h; this file only supplies the loops.
+#include <atomic>
+
 #include "core/cpu/cpu_backend.h"
 #include "core/error.h"
 
@@ -12,26 +14,28 @@ template <int NA, class Body>
 void for_each_row(int ndim, const int64_t* shape, const int64_t (*strides)[kMaxKernelDims], Body&& body) {
   int64_t rows = 1;
   for (int d = 0; d < ndim - 1; ++d) rows *= shape[d];
-  int64_t total = rows * shape[ndim - 1];
-#pragma omp parallel for if (rows > 1 && total > kParallelGrain)
-  for (int64_t r = 0; r < rows; ++r) {
-    int64_t off[NA] = {};
-    int64_t rem = r;
-    for (int d = ndim - 2; d >= 0; --d) {
-      int64_t i = rem % shape[d];
-      rem /= shape[d];
-      for (int a = 0; a < NA; ++a) off[a] += i * strides[a][d];
+  parallel_for(rows, rows * shape[ndim - 1], [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      int64_t off[NA] = {};
+      int64_t rem = r;
+      for (int d = ndim - 2; d >= 0; --d) {
+        int64_t i = rem % shape[d];
+        rem /= shape[d];
+        for (int a = 0; a < NA; ++a) off[a] += i * strides[a][d];
+      }
+      body(r, off);
     }
-    body(r, off);
-  }
+  });
 }
 
 template <UnaryOp OP, class T>
 void unary_loop(T* out, const T* in, int64_t n, double p0, double p1) {
   using C = compute_t<T>;
   C a = C(p0), b = C(p1);
-#pragma omp parallel for simd if (n > kParallelGrain)
-  for (int64_t i = 0; i < n; ++i) out[i] = T(unary_fn<OP, C>(C(in[i]), a, b));
+  parallel_for(n, n, [&](int64_t begin, int64_t end) {
+#pragma omp simd
+    for (int64_t i = begin; i < end; ++i) out[i] = T(unary_fn<OP, C>(C(in[i]), a, b));
+  });
 }
 
 template <BinaryOp OP, class T>
@@ -40,14 +44,18 @@ void binary_loop(T* out, const T* a, const T* b, const BroadcastPlan& p) {
   int64_t n = p.shape[p.ndim - 1];
   int64_t sa = p.stride[0][p.ndim - 1], sb = p.stride[1][p.ndim - 1];
   if (p.ndim == 1 && sa == 1 && sb == 1) {  // same shapes: one flat vectorised loop
-#pragma omp parallel for simd if (n > kParallelGrain)
-    for (int64_t i = 0; i < n; ++i) out[i] = T(binary_fn<OP, C>(C(a[i]), C(b[i])));
+    parallel_for(n, n, [&](int64_t begin, int64_t end) {
+#pragma omp simd
+      for (int64_t i = begin; i < end; ++i) out[i] = T(binary_fn<OP, C>(C(a[i]), C(b[i])));
+    });
     return;
   }
   if (p.ndim == 1 && sb == 0) {
     C bv = C(b[0]);
-#pragma omp parallel for simd if (n > kParallelGrain)
-    for (int64_t i = 0; i < n; ++i) out[i] = T(binary_fn<OP, C>(C(a[i * sa]), bv));
+    parallel_for(n, n, [&](int64_t begin, int64_t end) {
+#pragma omp simd
+      for (int64_t i = begin; i < end; ++i) out[i] = T(binary_fn<OP, C>(C(a[i * sa]), bv));
+    });
     return;
   }
   for_each_row<2>(p.ndim, p.shape, p.stride, [&](int64_t r, const int64_t* off) {
@@ -70,8 +78,7 @@ void CpuBackend::fill(DType t, void* out, int64_t n, double value) {
     using T = decltype(tag);
     T v = T(compute_t<T>(value));
     T* o = static_cast<T*>(out);
-#pragma omp parallel for simd if (n > kParallelGrain)
-    for (int64_t i = 0; i < n; ++i) o[i] = v;
+    parallel_for(n, n, [&](int64_t begin, int64_t end) { std::fill(o + begin, o + end, v); });
   });
 }
 
@@ -82,8 +89,9 @@ void CpuBackend::cast(DType out_t, void* out, DType in_t, const void* in, int64_
       using I = decltype(itag);
       O* o = static_cast<O*>(out);
       const I* x = static_cast<const I*>(in);
-#pragma omp parallel for if (n > kParallelGrain)
-      for (int64_t i = 0; i < n; ++i) o[i] = O(compute_t<O>(compute_t<I>(x[i])));
+      parallel_for(n, n, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) o[i] = O(compute_t<O>(compute_t<I>(x[i])));
+      });
     });
   });
 }
@@ -159,12 +167,15 @@ bool CpuBackend::all_finite(DType t, const void* in, int64_t n) {
   return dispatch_dtype(t, [&](auto tag) {
     using T = decltype(tag);
     const T* x = static_cast<const T*>(in);
-    bool ok = true;
+    std::atomic<bool> ok = true;
     if constexpr (std::is_floating_point_v<compute_t<T>>) {
-#pragma omp parallel for reduction(&& : ok) if (n > kParallelGrain)
-      for (int64_t i = 0; i < n; ++i) ok = ok && std::isfinite(compute_t<T>(x[i]));
+      parallel_for(n, n, [&](int64_t begin, int64_t end) {
+        bool mine = true;
+        for (int64_t i = begin; i < end; ++i) mine = mine && std::isfinite(compute_t<T>(x[i]));
+        if (!mine) ok = false;
+      });
     }
-    return ok;
+    return ok.load();
   });
 }
 

@@ -37,14 +37,15 @@ void dgemm(const GemmArgs& g) {
     auto* A = static_cast<const double*>(g.a) + b * g.stride_a;
     auto* B = static_cast<const double*>(g.b) + b * g.stride_b;
     auto* C = static_cast<double*>(g.c) + b * g.stride_c;
-#pragma omp parallel for if (g.m * g.n * g.k > kParallelGrain)
-    for (int64_t i = 0; i < g.m; ++i)
-      for (int64_t j = 0; j < g.n; ++j) {
-        double acc = 0;
-        for (int64_t p = 0; p < g.k; ++p)
-          acc += (g.trans_a ? A[p * g.lda + i] : A[i * g.lda + p]) * (g.trans_b ? B[j * g.ldb + p] : B[p * g.ldb + j]);
-        C[i * g.ldc + j] = g.alpha * acc + (g.beta == 0 ? 0.0 : g.beta * C[i * g.ldc + j]);
-      }
+    parallel_for(g.m, g.m * g.n * g.k, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i)
+        for (int64_t j = 0; j < g.n; ++j) {
+          double acc = 0;
+          for (int64_t p = 0; p < g.k; ++p)
+            acc += (g.trans_a ? A[p * g.lda + i] : A[i * g.lda + p]) * (g.trans_b ? B[j * g.ldb + p] : B[p * g.ldb + j]);
+          C[i * g.ldc + j] = g.alpha * acc + (g.beta == 0 ? 0.0 : g.beta * C[i * g.ldc + j]);
+        }
+    });
   }
 #endif
 }

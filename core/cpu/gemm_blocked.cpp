@@ -36,23 +36,24 @@ void gemm_blocked_f32(const GemmArgs& g) {
       for (int64_t p = 0; p < g.k; ++p) a[size_t(i * g.k + p)] = g.trans_a ? A[p * g.lda + i] : A[i * g.lda + p];
     for (int64_t p = 0; p < g.k; ++p)
       for (int64_t j = 0; j < g.n; ++j) b[size_t(p * g.n + j)] = g.trans_b ? B[j * g.ldb + p] : B[p * g.ldb + j];
-#pragma omp parallel for schedule(static) if (g.m * g.n * g.k > kParallelGrain)
-    for (int64_t i = 0; i < g.m; ++i) {
-      float* c = C + i * g.ldc;
-      for (int64_t j = 0; j < g.n; ++j) c[j] = g.beta == 0 ? 0.0f : g.beta * c[j];
-      for (int64_t j0 = 0; j0 < g.n; j0 += NB) {
-        int64_t j1 = std::min(g.n, j0 + NB);
-        for (int64_t p0 = 0; p0 < g.k; p0 += KB) {
-          int64_t p1 = std::min(g.k, p0 + KB);
-          for (int64_t p = p0; p < p1; ++p) {
-            float av = g.alpha * a[size_t(i * g.k + p)];
-            const float* brow = b.data() + p * g.n;
+    parallel_for(g.m, g.m * g.n * g.k, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        float* c = C + i * g.ldc;
+        for (int64_t j = 0; j < g.n; ++j) c[j] = g.beta == 0 ? 0.0f : g.beta * c[j];
+        for (int64_t j0 = 0; j0 < g.n; j0 += NB) {
+          int64_t j1 = std::min(g.n, j0 + NB);
+          for (int64_t p0 = 0; p0 < g.k; p0 += KB) {
+            int64_t p1 = std::min(g.k, p0 + KB);
+            for (int64_t p = p0; p < p1; ++p) {
+              float av = g.alpha * a[size_t(i * g.k + p)];
+              const float* brow = b.data() + p * g.n;
 #pragma omp simd
-            for (int64_t j = j0; j < j1; ++j) c[j] += av * brow[j];
+              for (int64_t j = j0; j < j1; ++j) c[j] += av * brow[j];
+            }
           }
         }
       }
-    }
+    });
   }
 }
 

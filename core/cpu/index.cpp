@@ -17,11 +17,12 @@ void CpuBackend::index_select(DType t, void* out, const void* in, const int64_t*
   size_t row = size_t(inner) * dtype_size(t);
   auto* o = static_cast<char*>(out);
   auto* x = static_cast<const char*>(in);
-#pragma omp parallel for if (outer * n_idx * inner > kParallelGrain)
-  for (int64_t oj = 0; oj < outer * n_idx; ++oj) {
-    int64_t b = oj / n_idx, j = oj % n_idx;
-    std::memcpy(o + size_t(oj) * row, x + size_t(b * n_in + idx[j]) * row, row);
-  }
+  parallel_for(outer * n_idx, outer * n_idx * inner, [&](int64_t begin, int64_t end) {
+    for (int64_t oj = begin; oj < end; ++oj) {
+      int64_t b = oj / n_idx, j = oj % n_idx;
+      std::memcpy(o + size_t(oj) * row, x + size_t(b * n_in + idx[j]) * row, row);
+    }
+  });
 }
 
 void CpuBackend::index_add(DType t, void* out, const void* src, const int64_t* idx, int64_t outer,
@@ -32,13 +33,14 @@ void CpuBackend::index_add(DType t, void* out, const void* src, const int64_t* i
     T* o = static_cast<T*>(out);
     const T* s = static_cast<const T*>(src);
     // parallel over outer only: two j may hit the same destination row
-#pragma omp parallel for if (outer > 1 && outer * n_idx * inner > kParallelGrain)
-    for (int64_t b = 0; b < outer; ++b)
-      for (int64_t j = 0; j < n_idx; ++j) {
-        T* dst = o + (b * n_out + idx[j]) * inner;
-        const T* from = s + (b * n_idx + j) * inner;
-        for (int64_t i = 0; i < inner; ++i) dst[i] = T(C(dst[i]) + C(from[i]));
-      }
+    parallel_for(outer, outer * n_idx * inner, [&](int64_t begin, int64_t end) {
+      for (int64_t b = begin; b < end; ++b)
+        for (int64_t j = 0; j < n_idx; ++j) {
+          T* dst = o + (b * n_out + idx[j]) * inner;
+          const T* from = s + (b * n_idx + j) * inner;
+          for (int64_t i = 0; i < inner; ++i) dst[i] = T(C(dst[i]) + C(from[i]));
+        }
+    });
   });
 }
 
@@ -48,14 +50,15 @@ void CpuBackend::gather(DType t, void* out, const void* in, const int64_t* idx, 
     using T = decltype(tag);
     T* o = static_cast<T*>(out);
     const T* x = static_cast<const T*>(in);
-#pragma omp parallel for if (outer * n_idx * inner > kParallelGrain)
-    for (int64_t oj = 0; oj < outer * n_idx; ++oj) {
-      int64_t b = oj / n_idx;
-      for (int64_t i = 0; i < inner; ++i) {
-        int64_t k = oj * inner + i;
-        o[k] = x[(b * n_in + idx[k]) * inner + i];
+    parallel_for(outer * n_idx, outer * n_idx * inner, [&](int64_t begin, int64_t end) {
+      for (int64_t oj = begin; oj < end; ++oj) {
+        int64_t b = oj / n_idx;
+        for (int64_t i = 0; i < inner; ++i) {
+          int64_t k = oj * inner + i;
+          o[k] = x[(b * n_in + idx[k]) * inner + i];
+        }
       }
-    }
+    });
   });
 }
 
@@ -66,14 +69,15 @@ void CpuBackend::scatter_add(DType t, void* out, const void* src, const int64_t*
     using C = compute_t<T>;
     T* o = static_cast<T*>(out);
     const T* s = static_cast<const T*>(src);
-#pragma omp parallel for if (outer > 1 && outer * n_idx * inner > kParallelGrain)
-    for (int64_t b = 0; b < outer; ++b)
-      for (int64_t j = 0; j < n_idx; ++j)
-        for (int64_t i = 0; i < inner; ++i) {
-          int64_t k = (b * n_idx + j) * inner + i;
-          T& dst = o[(b * n_out + idx[k]) * inner + i];
-          dst = T(C(dst) + C(s[k]));
-        }
+    parallel_for(outer, outer * n_idx * inner, [&](int64_t begin, int64_t end) {
+      for (int64_t b = begin; b < end; ++b)
+        for (int64_t j = 0; j < n_idx; ++j)
+          for (int64_t i = 0; i < inner; ++i) {
+            int64_t k = (b * n_idx + j) * inner + i;
+            T& dst = o[(b * n_out + idx[k]) * inner + i];
+            dst = T(C(dst) + C(s[k]));
+          }
+    });
   });
 }
 

@@ -9,11 +9,12 @@ namespace {
 template <class T, class Draw>
 void fill_blocks(T* out, int64_t n, uint64_t seed, uint64_t offset, Draw&& draw) {
   int64_t blocks = (n + 3) / 4;
-#pragma omp parallel for if (n > kParallelGrain)
-  for (int64_t b = 0; b < blocks; ++b) {
-    Philox4 p = philox4x32_10(offset + uint64_t(b), seed);
-    for (int w = 0; w < 4 && b * 4 + w < n; ++w) out[b * 4 + w] = T(draw(p, w));
-  }
+  parallel_for(blocks, n, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      Philox4 p = philox4x32_10(offset + uint64_t(b), seed);
+      for (int w = 0; w < 4 && b * 4 + w < n; ++w) out[b * 4 + w] = T(draw(p, w));
+    }
+  });
 }
 
 }  // namespace

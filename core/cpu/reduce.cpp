@@ -23,25 +23,24 @@ template <ReduceOp OP, class T>
 void reduce_loop(T* out, const T* in, int64_t outer, int64_t n, int64_t inner) {
   using A = acc_t<compute_t<T>>;
   if (inner == 1) {
-#pragma omp parallel for if (outer > 1 && outer * n > kParallelGrain)
-    for (int64_t o = 0; o < outer; ++o) {
-      const T* row = in + o * n;
-      A acc = OP == ReduceOp::Sum ? A(0) : A(compute_t<T>(row[0]));
-      if constexpr (OP == ReduceOp::Sum) {
+    parallel_for(outer, outer * n, [&](int64_t begin, int64_t end) {
+      for (int64_t o = begin; o < end; ++o) {
+        const T* row = in + o * n;
+        A acc = OP == ReduceOp::Sum ? A(0) : A(compute_t<T>(row[0]));
+        if constexpr (OP == ReduceOp::Sum) {
 #pragma omp simd reduction(+ : acc)
-        for (int64_t j = 0; j < n; ++j) acc += A(compute_t<T>(row[j]));
-      } else {
-        for (int64_t j = 1; j < n; ++j) acc = combine<OP>(acc, A(compute_t<T>(row[j])));
+          for (int64_t j = 0; j < n; ++j) acc += A(compute_t<T>(row[j]));
+        } else {
+          for (int64_t j = 1; j < n; ++j) acc = combine<OP>(acc, A(compute_t<T>(row[j])));
+        }
+        out[o] = T(compute_t<T>(acc));
       }
-      out[o] = T(compute_t<T>(acc));
-    }
+    });
     return;
   }
-#pragma omp parallel if (outer * n * inner > kParallelGrain)
-  {
+  parallel_for(outer, outer * n * inner, [&](int64_t begin, int64_t end) {
     std::vector<A> acc(static_cast<size_t>(inner));
-#pragma omp for
-    for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t o = begin; o < end; ++o) {
       const T* block = in + o * n * inner;
       for (int64_t i = 0; i < inner; ++i) acc[size_t(i)] = OP == ReduceOp::Sum ? A(0) : A(compute_t<T>(block[i]));
       for (int64_t j = OP == ReduceOp::Sum ? 0 : 1; j < n; ++j) {
@@ -50,7 +49,7 @@ void reduce_loop(T* out, const T* in, int64_t outer, int64_t n, int64_t inner) {
       }
       for (int64_t i = 0; i < inner; ++i) out[o * inner + i] = T(compute_t<T>(acc[size_t(i)]));
     }
-  }
+  });
 }
 
 }  // namespace
@@ -74,21 +73,22 @@ void CpuBackend::argreduce(bool is_max, DType t, int64_t* out, const void* in, i
     using T = decltype(tag);
     using C = compute_t<T>;
     const T* x = static_cast<const T*>(in);
-#pragma omp parallel for if (outer * inner * n > kParallelGrain)
-    for (int64_t oi = 0; oi < outer * inner; ++oi) {
-      int64_t o = oi / inner, i = oi % inner;
-      const T* col = x + o * n * inner + i;
-      int64_t best = 0;
-      C bv = C(col[0]);
-      for (int64_t j = 1; j < n && bv == bv; ++j) {  // stops at the first NaN, which counts as the extreme
-        C v = C(col[j * inner]);
-        if ((is_max ? v > bv : v < bv) || v != v) {
-          bv = v;
-          best = j;
+    parallel_for(outer * inner, outer * inner * n, [&](int64_t begin, int64_t end) {
+      for (int64_t oi = begin; oi < end; ++oi) {
+        int64_t o = oi / inner, i = oi % inner;
+        const T* col = x + o * n * inner + i;
+        int64_t best = 0;
+        C bv = C(col[0]);
+        for (int64_t j = 1; j < n && bv == bv; ++j) {  // stops at the first NaN, which counts as the extreme
+          C v = C(col[j * inner]);
+          if ((is_max ? v > bv : v < bv) || v != v) {
+            bv = v;
+            best = j;
+          }
         }
+        out[oi] = best;
       }
-      out[oi] = best;
-    }
+    });
   });
 }
 
@@ -100,23 +100,24 @@ void CpuBackend::softmax(DType t, void* out, const void* in, int64_t rows, int64
     using C = compute_t<T>;
     const T* x = static_cast<const T*>(in);
     T* y = static_cast<T*>(out);
-#pragma omp parallel for if (rows > 1 && rows * n > kParallelGrain)
-    for (int64_t r = 0; r < rows; ++r) {
-      const T* xr = x + r * n;
-      T* yr = y + r * n;
-      C m = -std::numeric_limits<C>::infinity();
-      for (int64_t j = 0; j < n; ++j) m = std::max(m, C(xr[j]));
-      if (m == -std::numeric_limits<C>::infinity()) m = 0;  // an all -inf row stays finite-shifted
-      C s = 0;
-      for (int64_t j = 0; j < n; ++j) s += std::exp(C(xr[j]) - m);
-      if (log) {
-        C lse = m + std::log(s);
-        for (int64_t j = 0; j < n; ++j) yr[j] = T(C(xr[j]) - lse);
-      } else {
-        C inv = C(1) / s;
-        for (int64_t j = 0; j < n; ++j) yr[j] = T(std::exp(C(xr[j]) - m) * inv);
+    parallel_for(rows, rows * n, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) {
+        const T* xr = x + r * n;
+        T* yr = y + r * n;
+        C m = -std::numeric_limits<C>::infinity();
+        for (int64_t j = 0; j < n; ++j) m = std::max(m, C(xr[j]));
+        if (m == -std::numeric_limits<C>::infinity()) m = 0;  // an all -inf row stays finite-shifted
+        C s = 0;
+        for (int64_t j = 0; j < n; ++j) s += std::exp(C(xr[j]) - m);
+        if (log) {
+          C lse = m + std::log(s);
+          for (int64_t j = 0; j < n; ++j) yr[j] = T(C(xr[j]) - lse);
+        } else {
+          C inv = C(1) / s;
+          for (int64_t j = 0; j < n; ++j) yr[j] = T(std::exp(C(xr[j]) - m) * inv);
+        }
       }
-    }
+    });
   });
 }
 
