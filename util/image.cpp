@@ -1,7 +1,6 @@
 // RGB image drawing and PNG output through stb_image_write (see image.h).
 #include "util/image.h"
 
-#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -35,26 +34,11 @@ void Image::set(int x, int y, Rgb c) {
   p[2] = c.b;
 }
 
-Rgb Image::get(int x, int y) const {
-  if (x < 0 || y < 0 || x >= width_ || y >= height_) return {};
-  const uint8_t* p = &pixels_[(size_t(y) * size_t(width_) + size_t(x)) * 3];
-  return {p[0], p[1], p[2]};
-}
-
 // Every pixel whose centre lies within `radius` of (cx, cy).
 void Image::fill_circle(double cx, double cy, double radius, Rgb c) {
   for (int y = int(std::floor(cy - radius)); y <= int(std::ceil(cy + radius)); ++y)
     for (int x = int(std::floor(cx - radius)); x <= int(std::ceil(cx + radius)); ++x)
       if (std::hypot(x + 0.5 - cx, y + 0.5 - cy) <= radius) set(x, y, c);
-}
-
-// One pixel per step along the longer axis.
-void Image::line(double x0, double y0, double x1, double y1, Rgb c) {
-  int n = int(std::ceil(std::max(std::fabs(x1 - x0), std::fabs(y1 - y0)))) + 1;
-  for (int i = 0; i <= n; ++i) {
-    double t = double(i) / n;
-    set(int(std::floor(x0 + t * (x1 - x0))), int(std::floor(y0 + t * (y1 - y0))), c);
-  }
 }
 
 void Image::write_png(const std::string& path) const {

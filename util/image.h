@@ -1,5 +1,5 @@
-// A small 8-bit RGB image for the examples' pictures (decision boundaries, sample grids,
-// training curves): set pixels, draw filled circles and lines, and write it as a PNG.
+// A small 8-bit RGB image for the examples' pictures (decision boundaries, sample grids):
+// set pixels, draw filled circles, and write it as a PNG.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -18,11 +18,9 @@ class Image {
   Image(int width, int height, Rgb background = {255, 255, 255});
   int width() const { return width_; }
   int height() const { return height_; }
-  // (x, y) from the top-left corner; pixels outside the image are ignored / read as black.
+  // (x, y) from the top-left corner; pixels outside the image are ignored.
   void set(int x, int y, Rgb c);
-  Rgb get(int x, int y) const;
   void fill_circle(double cx, double cy, double radius, Rgb c);
-  void line(double x0, double y0, double x1, double y1, Rgb c);
   // Throws tg::Error naming the path when the file cannot be written.
   void write_png(const std::string& path) const;
 
