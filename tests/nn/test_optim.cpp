@@ -172,6 +172,11 @@ TEST_CASE("LR schedules match torch.optim.lr_scheduler") {
   CHECK_CLOSE(trace([](nn::Optimizer& o) { return nn::LinearLR(o, 0.25, 1.0, 4); }), nn_ref::linear_lr, 1e-15, 1e-12);
   Tensor p = zeros({1}, {.requires_grad = true});
   nn::SGD opt({p}, {.lr = 0.1});
+  nn::StepLR sched(opt, 2, 0.5);
+  for (int t = 0; t < 5; ++t) sched.step();
+  CHECK(sched.last_epoch() == 5);
+  CHECK(sched.base_lr() == 0.1);
+  CHECK(opt.lr() == doctest::Approx(0.025));
   CHECK_THROWS_AS(nn::StepLR(opt, 0), Error);
   CHECK_THROWS_AS(nn::CosineAnnealingLR(opt, 0), Error);
 }
