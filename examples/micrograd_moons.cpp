@@ -158,7 +158,8 @@ int main(int argc, char** argv) {
   if (o.steps < 1) return args.error(fmt::format("--steps must be at least 1, got {}", o.steps));
   if (o.seed < 0) return args.error(fmt::format("--seed must be >= 0, got {}", o.seed));
   if (!(o.lr > 0)) return args.error(fmt::format("--lr must be positive, got {}", o.lr));
-  if (o.hidden < 1 || o.hidden > 4096) return args.error(fmt::format("--hidden must be in [1, 4096], got {}", o.hidden));
+  if (o.hidden < 1 || o.hidden > 4096)
+    return args.error(fmt::format("--hidden must be in [1, 4096], got {}", o.hidden));
   if (o.samples < 4 || o.samples > 1000000)
     return args.error(fmt::format("--samples must be in [4, 1000000], got {}", o.samples));
   if (o.noise < 0) return args.error(fmt::format("--noise must be >= 0, got {}", o.noise));
