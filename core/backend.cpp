@@ -1,6 +1,8 @@
 // The backend registry: the CPU backend registers itself, cuda/ does when it is linked.
 #include "core/backend.h"
 
+#include <charconv>
+
 #include "core/cpu/cpu_backend.h"
 #include "core/error.h"
 
@@ -27,9 +29,13 @@ Backend& backend(Device d) {
 Device parse_device(const std::string& name) {
   if (name == "cpu") return Device::cpu;
   if (name == "cuda") return Device::cuda;
-  if (name.rfind("cuda:", 0) == 0 && name.size() > 5 &&
-      name.find_first_not_of("0123456789", 5) == std::string::npos)
-    return Device{DeviceType::cuda, std::stoi(name.substr(5))};
+  if (name.rfind("cuda:", 0) == 0) {
+    int index = -1;
+    const char* first = name.data() + 5;
+    const char* last = name.data() + name.size();
+    auto [end, ec] = std::from_chars(first, last, index);  // no exception on overflow, unlike stoi
+    if (ec == std::errc() && end == last && index >= 0) return Device{DeviceType::cuda, index};
+  }
   fail("unknown device '{}': expected cpu, cuda or cuda:N", name);
 }
 
