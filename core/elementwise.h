@@ -7,6 +7,9 @@
 #include <cstdint>
 
 #include "core/macros.h"
+#ifndef __CUDACC__
+#include "core/fast_math.h"
+#endif
 
 namespace tg {
 
@@ -26,29 +29,52 @@ enum class BinaryOp : uint8_t { TG_BINARY_OPS(TG_ENUM_ENTRY) };
 const char* unary_op_name(UnaryOp op);
 const char* binary_op_name(BinaryOp op);
 
+// exp, log and log1p of the compute type: f32 on the host through core/fast_math.h (vectorisable,
+// within 1 ulp), everything else (f64, device code) through the C library.
+template <class C>
+TG_HD C exp_of(C x) {
+#ifndef __CUDACC__
+  if constexpr (sizeof(C) == 4) return fast::exp(x);
+#endif
+  return std::exp(x);
+}
+template <class C>
+TG_HD C log_of(C x) {
+#ifndef __CUDACC__
+  if constexpr (sizeof(C) == 4) return fast::log(x);
+#endif
+  return std::log(x);
+}
+template <class C>
+TG_HD C log1p_of(C x) {
+#ifndef __CUDACC__
+  if constexpr (sizeof(C) == 4) return fast::log1p(x);
+#endif
+  return std::log1p(x);
+}
+
 template <UnaryOp OP, class C>
 TG_HD C unary_fn(C x, C p0, C p1) {
   using std::abs;
   if constexpr (OP == UnaryOp::Neg) return -x;
-  else if constexpr (OP == UnaryOp::Exp) return std::exp(x);
-  else if constexpr (OP == UnaryOp::Log) return std::log(x);
-  else if constexpr (OP == UnaryOp::Log1p) return std::log1p(x);
+  else if constexpr (OP == UnaryOp::Exp) return exp_of(x);
+  else if constexpr (OP == UnaryOp::Log) return log_of(x);
+  else if constexpr (OP == UnaryOp::Log1p) return log1p_of(x);
   else if constexpr (OP == UnaryOp::Sqrt) return std::sqrt(x);
   else if constexpr (OP == UnaryOp::Abs) return x < C(0) ? -x : x;
   else if constexpr (OP == UnaryOp::Sign) return C((x > C(0)) - (x < C(0)));
   else if constexpr (OP == UnaryOp::Tanh) return std::tanh(x);
-  // sigmoid(x) = 1 / (1 + e^-x), evaluated so that exp never overflows.
+  // sigmoid(x) = 1 / (1 + e^-x) = e^x / (1 + e^x), with e = e^-|x| so that exp never overflows.
   else if constexpr (OP == UnaryOp::Sigmoid) {
-    if (x >= C(0)) return C(1) / (C(1) + std::exp(-x));
-    C e = std::exp(x);
-    return e / (C(1) + e);
+    C e = exp_of(x >= C(0) ? -x : x);
+    return (x >= C(0) ? C(1) : e) / (C(1) + e);
   } else if constexpr (OP == UnaryOp::Relu) return x > C(0) ? x : C(0);
   else if constexpr (OP == UnaryOp::LeakyRelu) return x > C(0) ? x : x * p0;
   // gelu(x) = x * Phi(x) = x/2 * (1 + erf(x / sqrt 2))  (the exact form, PyTorch's default)
   else if constexpr (OP == UnaryOp::Gelu) return C(0.5) * x * (C(1) + std::erf(x * C(0.70710678118654752440)));
   else if constexpr (OP == UnaryOp::Erf) return std::erf(x);
   // softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|)
-  else if constexpr (OP == UnaryOp::Softplus) return (x > C(0) ? x : C(0)) + std::log1p(std::exp(x > C(0) ? -x : x));
+  else if constexpr (OP == UnaryOp::Softplus) return (x > C(0) ? x : C(0)) + log1p_of(exp_of(x > C(0) ? -x : x));
   else if constexpr (OP == UnaryOp::Clamp) return x < p0 ? p0 : (x > p1 ? p1 : x);
   else if constexpr (OP == UnaryOp::AddScalar) return x + p0;
   else if constexpr (OP == UnaryOp::MulScalar) return x * p0;

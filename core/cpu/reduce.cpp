@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/cpu/cpu_backend.h"
+#include "core/elementwise.h"
 
 namespace tg::cpu {
 namespace {
@@ -108,13 +109,13 @@ void CpuBackend::softmax(DType t, void* out, const void* in, int64_t rows, int64
         for (int64_t j = 0; j < n; ++j) m = std::max(m, C(xr[j]));
         if (m == -std::numeric_limits<C>::infinity()) m = 0;  // an all -inf row stays finite-shifted
         C s = 0;
-        for (int64_t j = 0; j < n; ++j) s += std::exp(C(xr[j]) - m);
+        for (int64_t j = 0; j < n; ++j) s += exp_of(C(xr[j]) - m);
         if (log) {
-          C lse = m + std::log(s);
+          C lse = m + log_of(s);
           for (int64_t j = 0; j < n; ++j) yr[j] = T(C(xr[j]) - lse);
         } else {
           C inv = C(1) / s;
-          for (int64_t j = 0; j < n; ++j) yr[j] = T(std::exp(C(xr[j]) - m) * inv);
+          for (int64_t j = 0; j < n; ++j) yr[j] = T(exp_of(C(xr[j]) - m) * inv);
         }
       }
     });
