@@ -1,6 +1,7 @@
 // RGB image drawing and PNG output through stb_image_write (see image.h).
 #include "util/image.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -8,6 +9,11 @@
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_STATIC  // keep stb's symbols private to this file
 #include <stb/stb_image_write.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"  // the header's helpers we do not call
+#include <stb/stb_easy_font.h>
+#pragma GCC diagnostic pop
 
 namespace tg::util {
 
@@ -39,6 +45,50 @@ void Image::fill_circle(double cx, double cy, double radius, Rgb c) {
   for (int y = int(std::floor(cy - radius)); y <= int(std::ceil(cy + radius)); ++y)
     for (int x = int(std::floor(cx - radius)); x <= int(std::ceil(cx + radius)); ++x)
       if (std::hypot(x + 0.5 - cx, y + 0.5 - cy) <= radius) set(x, y, c);
+}
+
+void Image::fill_rect(int x, int y, int w, int h, Rgb c) {
+  for (int yy = std::max(y, 0); yy < std::min(y + h, height_); ++yy)
+    for (int xx = std::max(x, 0); xx < std::min(x + w, width_); ++xx) set(xx, yy, c);
+}
+
+// Stamps a disc of diameter `width` at steps of half a pixel along the segment.
+void Image::line(double x0, double y0, double x1, double y1, Rgb c, double width) {
+  int steps = std::max(1, int(std::ceil(2 * std::hypot(x1 - x0, y1 - y0))));
+  for (int i = 0; i <= steps; ++i) {
+    double t = double(i) / steps;
+    fill_circle(x0 + t * (x1 - x0), y0 + t * (y1 - y0), std::max(width / 2, 0.5), c);
+  }
+}
+
+void Image::draw_gray(int x, int y, const float* values, int w, int h, int scale) {
+  for (int r = 0; r < h; ++r)
+    for (int col = 0; col < w; ++col) {
+      auto v = uint8_t(std::lround(255 * std::clamp(double(values[r * w + col]), 0.0, 1.0)));
+      fill_rect(x + col * scale, y + r * scale, scale, scale, {v, v, v});
+    }
+}
+
+// stb_easy_font turns text into axis-aligned quads (4 vertices of 16 bytes: x, y, z floats and
+// an RGBA colour); each quad is filled as a rectangle, magnified by `scale`.
+void Image::text(int x, int y, const std::string& s, Rgb c, int scale) {
+  struct Vertex {
+    float x, y, z;
+    uint8_t rgba[4];
+  };
+  std::vector<Vertex> quads(s.size() * 4 * 40 + 4);
+  std::string copy = s;
+  int n = stb_easy_font_print(0, 0, copy.data(), nullptr, quads.data(), int(quads.size() * sizeof(Vertex)));
+  for (int q = 0; q < n; ++q) {
+    const Vertex& a = quads[size_t(q) * 4];
+    const Vertex& b = quads[size_t(q) * 4 + 2];
+    fill_rect(x + int(a.x) * scale, y + int(a.y) * scale, int(b.x - a.x) * scale, int(b.y - a.y) * scale, c);
+  }
+}
+
+int Image::text_width(const std::string& s, int scale) {
+  std::string copy = s;
+  return stb_easy_font_width(copy.data()) * scale;
 }
 
 void Image::write_png(const std::string& path) const {
