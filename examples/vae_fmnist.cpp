@@ -1,0 +1,295 @@
+// vae_fmnist: a variational autoencoder (models/vae.h, 784-400-20-400-784) trained on
+// Fashion-MNIST with Adam, one reparameterized sample per image. Prints the test negative ELBO
+// after every epoch and the importance-weighted estimate of -log p(x) at the end, and writes
+// to --out (default out/vae):
+//   samples.png  reconstructions.png  interpolation.png  loss.png  metrics.csv  metrics.json
+//   checkpoint.safetensors (after every epoch, and on Ctrl-C; --resume continues from it)
+// Run: build/vae_fmnist [--epochs 10 --batch 128 --latent 20 --lr 1e-3 --seed 0]; --help lists all.
+#include <chrono>
+#include <csignal>
+#include <cmath>
+#include <filesystem>
+
+#include "data/dataloader.h"
+#include "data/fashion_mnist.h"
+#include "models/vae.h"
+#include "nn/checkpoint.h"
+#include "tapegrad.h"
+#include "util/args.h"
+#include "util/output.h"
+#include "util/plot.h"
+#include "util/progress.h"
+
+using namespace tg;
+
+namespace {
+
+struct Options {
+  int64_t epochs = 10, batch = 128, latent = 20, hidden = 400, seed = 0, iwae_k = 100, stop_after = 0;
+  double lr = 1e-3;
+  bool resume = false;
+  std::string out = "out/vae", data = data::kFashionMnistDir;
+};
+
+volatile std::sig_atomic_t g_interrupted = 0;
+void on_sigint(int) { g_interrupted = 1; }
+
+// Where a run stands; all of it goes into the checkpoint's metadata so that --resume continues
+// exactly where the run stopped (the data order of an epoch is recomputed from (seed, epoch)).
+struct RunState {
+  int64_t epoch = 0, batch = 0;  // the next batch to train: batch `batch` of epoch `epoch`
+  double epoch_loss_sum = 0, epoch_train_seconds = 0;
+  std::vector<double> train_loss, test_loss, step_ms;  // one entry per finished epoch
+};
+
+std::string join(const std::vector<double>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += fmt::format("{}{}", i ? "," : "", v[i]);  // shortest exact form
+  return s;
+}
+
+std::vector<double> split(const std::string& s) {
+  std::vector<double> v;
+  for (size_t begin = 0; begin < s.size();) {
+    size_t end = std::min(s.find(',', begin), s.size());
+    v.push_back(std::stod(s.substr(begin, end - begin)));
+    begin = end + 1;
+  }
+  return v;
+}
+
+nn::Metadata to_metadata(const RunState& s, const Options& o, const Generator& gen) {
+  return {{"epoch", std::to_string(s.epoch)}, {"batch", std::to_string(s.batch)},
+          {"epoch_loss_sum", fmt::format("{}", s.epoch_loss_sum)},
+          {"epoch_train_seconds", fmt::format("{}", s.epoch_train_seconds)},
+          {"train_loss", join(s.train_loss)}, {"test_loss", join(s.test_loss)}, {"step_ms", join(s.step_ms)},
+          {"generator_offset", std::to_string(gen.offset())}, {"seed", std::to_string(o.seed)},
+          {"batch_size", std::to_string(o.batch)}, {"lr", fmt::format("{}", o.lr)}};
+}
+
+RunState from_metadata(const nn::Metadata& m, const std::string& path, const Options& o, Generator& gen) {
+  auto at = [&](const char* key) { return nn::metadata_at(m, key, path); };
+  for (auto [key, want] : {std::pair{"seed", std::to_string(o.seed)}, {"batch_size", std::to_string(o.batch)},
+                           {"lr", fmt::format("{}", o.lr)}})
+    TG_CHECK(at(key) == want, "--resume: {} was written with {} {}, but this run has {}; pass the same flags",
+             path, key, at(key), want);
+  RunState s;
+  s.epoch = std::stoll(at("epoch"));
+  s.batch = std::stoll(at("batch"));
+  s.epoch_loss_sum = std::stod(at("epoch_loss_sum"));
+  s.epoch_train_seconds = std::stod(at("epoch_train_seconds"));
+  s.train_loss = split(at("train_loss"));
+  s.test_loss = split(at("test_loss"));
+  s.step_ms = split(at("step_ms"));
+  gen.set_state(uint64_t(o.seed), std::stoull(at("generator_offset")));
+  return s;
+}
+
+// Mean negative ELBO over `images`, in batches, with a fixed noise seed so epochs compare fairly.
+double test_neg_elbo(const models::Vae& vae, const Tensor& images, uint64_t seed) {
+  NoGradGuard no_grad;
+  Generator gen(seed);
+  double total = 0;
+  for (int64_t i = 0; i < images.size(0); i += 1000) {
+    Tensor x = slice(images, 0, i, std::min(i + 1000, images.size(0)));
+    total += sum(vae.loss(x, gen).neg_elbo).item<double>();
+  }
+  return total / double(images.size(0));
+}
+
+double test_iwae(const models::Vae& vae, const Tensor& images, int64_t k, uint64_t seed) {
+  Generator gen(seed);
+  double total = 0;
+  util::ProgressBar bar((images.size(0) + 499) / 500, fmt::format("IWAE K={}", k));
+  for (int64_t i = 0; i < images.size(0); i += 500) {
+    Tensor x = slice(images, 0, i, std::min(i + 500, images.size(0)));
+    total += sum(vae.iwae_neg_log_likelihood(x, k, gen)).item<double>();
+    bar.update(i / 500 + 1);
+  }
+  return total / double(images.size(0));
+}
+
+// Pixel probabilities sigmoid(logits) of decoded latents, as a host vector (N * 784).
+std::vector<float> decode_images(const models::Vae& vae, const Tensor& z) {
+  NoGradGuard no_grad;
+  return sigmoid(vae.decode(z)).to_vector();
+}
+
+// A picture of `rows` x `cols` 28x28 tiles (images[r * cols + c]) with a title strip on top.
+void write_grid(const std::string& path, const std::string& title, const std::vector<float>& images, int rows,
+                int cols, int scale = 3) {
+  const int tile = 28 * scale, gap = 2, head = 28;
+  util::Image img(cols * (tile + gap) + gap, head + rows * (tile + gap) + gap, {255, 255, 255});
+  img.text(gap + 2, 8, title, {40, 40, 40});
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c)
+      img.draw_gray(gap + c * (tile + gap), head + r * (tile + gap), &images[size_t(r * cols + c) * 784], 28, 28,
+                    scale);
+  img.write_png(path);
+}
+
+void write_pictures(const models::Vae& vae, const Tensor& test_images, const RunState& s, const Options& o) {
+  NoGradGuard no_grad;
+  Generator gen(uint64_t(o.seed) + 2);
+  write_grid(o.out + "/samples.png", "64 samples from the prior: decode(z), z ~ N(0, I)",
+             decode_images(vae, randn({64, o.latent}, gen)), 8, 8);
+
+  // 32 test images, each beside its reconstruction decode(mu(x)).
+  Tensor x = slice(test_images, 0, 0, 32);
+  std::vector<float> originals = x.to_vector(), recon = decode_images(vae, vae.encode(x).loc), pairs;
+  for (int i = 0; i < 32; ++i)
+    for (const auto* src : {&originals, &recon}) pairs.insert(pairs.end(), src->begin() + i * 784, src->begin() + (i + 1) * 784);
+  write_grid(o.out + "/reconstructions.png", "test image | reconstruction (4 pairs per row)", pairs, 8, 8);
+
+  // Walks z = (1 - t) mu(a) + t mu(b), with the two test images at the ends of each row.
+  const int steps = 10, rows = 6;
+  std::vector<float> walk;
+  for (int r = 0; r < rows; ++r) {
+    Tensor ab = cat({slice(test_images, 0, 2 * r, 2 * r + 1), slice(test_images, 0, 2 * r + 13, 2 * r + 14)}, 0);
+    Tensor mu = vae.encode(ab).loc;
+    std::vector<Tensor> zs;
+    for (int i = 0; i < steps; ++i) {
+      double t = double(i) / (steps - 1);
+      zs.push_back(add(mul(slice(mu, 0, 0, 1), 1 - t), mul(slice(mu, 0, 1, 2), t)));
+    }
+    std::vector<float> ends = ab.to_vector(), mids = decode_images(vae, cat(zs, 0));
+    walk.insert(walk.end(), ends.begin(), ends.begin() + 784);
+    walk.insert(walk.end(), mids.begin(), mids.end());
+    walk.insert(walk.end(), ends.begin() + 784, ends.end());
+  }
+  write_grid(o.out + "/interpolation.png", "latent walk between two test images (ends: the images themselves)",
+             walk, rows, steps + 2);
+
+  std::vector<double> epochs;
+  for (size_t i = 1; i <= s.train_loss.size(); ++i) epochs.push_back(double(i));
+  util::LineChart chart{.title = "VAE on Fashion-MNIST", .x_label = "epoch", .y_label = "negative ELBO (nats/image)"};
+  chart.series.push_back({"train", epochs, s.train_loss, util::series_color(0)});
+  chart.series.push_back({"test", epochs, s.test_loss, util::series_color(1)});
+  chart.write_png(o.out + "/loss.png");
+}
+
+// FNV-1a over every parameter's bytes: equal hashes mean bit-identical weights (the resume check).
+uint64_t parameter_hash(const nn::Module& m) {
+  uint64_t h = 1469598103934665603ull;
+  for (const Tensor& p : m.parameters()) {
+    const auto* bytes = static_cast<const uint8_t*>(p.data());
+    for (size_t i = 0; i < p.nbytes(); ++i) h = (h ^ bytes[i]) * 1099511628211ull;
+  }
+  return h;
+}
+
+int run(const Options& o) {
+  data::LabeledImages train = data::load_fashion_mnist("train", o.data);
+  data::LabeledImages test = data::load_fashion_mnist("test", o.data);
+  Generator gen(uint64_t(o.seed));  // initial weights, then the training noise
+  models::Vae vae({.input = 784, .hidden = o.hidden, .latent = o.latent}, gen);
+  nn::Adam opt(vae.parameters(), {.lr = o.lr});
+  data::DataLoader loader(train.images, Tensor(), o.batch, /*shuffle=*/true, /*drop_last=*/true, uint64_t(o.seed));
+  util::create_output_dir(o.out);
+  const std::string checkpoint = o.out + "/checkpoint.safetensors";
+
+  RunState s;
+  if (o.resume) {
+    s = from_metadata(nn::load_checkpoint(checkpoint, vae, opt), checkpoint, o, gen);
+    fmt::print("resumed from {} at epoch {}, batch {}\n", checkpoint, s.epoch + 1, s.batch);
+  }
+  fmt::print("Fashion-MNIST: {} train, {} test images; VAE 784-{}-{}-{}-784; Adam lr {}, batch {}, {} epochs\n",
+             train.images.size(0), test.images.size(0), o.hidden, o.latent, o.hidden, o.lr, o.batch, o.epochs);
+  std::signal(SIGINT, on_sigint);
+  const int64_t steps = loader.num_batches();
+  int64_t steps_this_run = 0;
+  for (; s.epoch < o.epochs; ++s.epoch, s.batch = 0, s.epoch_loss_sum = 0, s.epoch_train_seconds = 0) {
+    loader.set_epoch(s.epoch);
+    util::ProgressBar bar(steps, fmt::format("epoch {}/{}", s.epoch + 1, o.epochs));
+    for (; s.batch < steps; ++s.batch) {
+      auto t0 = std::chrono::steady_clock::now();
+      Tensor loss = mean(vae.loss(loader.batch(s.batch).inputs, gen).neg_elbo);
+      opt.zero_grad();
+      loss.backward();
+      opt.step();
+      s.epoch_loss_sum += loss.item<double>();
+      s.epoch_train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      bar.update(s.batch + 1, fmt::format("loss {:.2f}", s.epoch_loss_sum / double(s.batch + 1)));
+      bool stop = o.stop_after > 0 && ++steps_this_run == o.stop_after;
+      if ((g_interrupted || stop) && s.batch + 1 < steps) {
+        ++s.batch;
+        nn::save_checkpoint(checkpoint, vae, opt, to_metadata(s, o, gen));
+        fmt::print("\n{} at epoch {}, batch {}; saved {}. Continue with --resume.\n",
+                   stop ? "stopped (--stop-after)" : "interrupted", s.epoch + 1, s.batch, checkpoint);
+        return g_interrupted ? 130 : 0;
+      }
+    }
+    bar.finish();
+    s.train_loss.push_back(s.epoch_loss_sum / double(steps));
+    s.test_loss.push_back(test_neg_elbo(vae, test.images, uint64_t(o.seed) + 1));
+    s.step_ms.push_back(1e3 * s.epoch_train_seconds / double(steps));
+    fmt::print("epoch {}: train {:.2f}, test {:.2f} nats/image (negative ELBO), {:.2f} ms/step\n", s.epoch + 1,
+               s.train_loss.back(), s.test_loss.back(), s.step_ms.back());
+    RunState next = s;
+    ++next.epoch, next.batch = 0, next.epoch_loss_sum = 0, next.epoch_train_seconds = 0;
+    nn::save_checkpoint(checkpoint, vae, opt, to_metadata(next, o, gen));
+    if (s.epoch + 1 < o.epochs && (g_interrupted || (o.stop_after > 0 && steps_this_run >= o.stop_after))) {
+      fmt::print("stopped after epoch {}; saved {}. Continue with --resume.\n", s.epoch + 1, checkpoint);
+      return g_interrupted ? 130 : 0;
+    }
+  }
+  TG_CHECK(!s.test_loss.empty(), "nothing to report: the checkpoint says all {} epochs are done", o.epochs);
+
+  vae.eval();
+  double iwae = test_iwae(vae, test.images, o.iwae_k, uint64_t(o.seed) + 3);
+  write_pictures(vae, test.images, s, o);
+  util::CsvWriter csv(o.out + "/metrics.csv", {"epoch", "train_neg_elbo", "test_neg_elbo", "step_ms"});
+  for (size_t e = 0; e < s.train_loss.size(); ++e)
+    csv.row({double(e + 1), s.train_loss[e], s.test_loss[e], s.step_ms[e]});
+  double mean_step_ms = 0;
+  for (double ms : s.step_ms) mean_step_ms += ms / double(s.step_ms.size());
+  uint64_t hash = parameter_hash(vae);
+  util::write_metrics_json(o.out + "/metrics.json", {{"test_neg_elbo_nats", s.test_loss.back()},
+                                                     {"test_iwae_nll_nats", iwae},
+                                                     {"train_neg_elbo_nats", s.train_loss.back()},
+                                                     {"step_ms", mean_step_ms},
+                                                     {"epochs", double(o.epochs)},
+                                                     {"parameter_hash_low32", double(hash & 0xffffffffu)}});
+  fmt::print("test negative ELBO {:.2f} nats/image; IWAE estimate of -log p(x) with K={}: {:.2f} nats/image\n"
+             "mean train step {:.2f} ms (batch {}); parameter hash {:016x}\n"
+             "wrote {}/samples.png, reconstructions.png, interpolation.png, loss.png, metrics.csv, metrics.json, "
+             "checkpoint.safetensors\n",
+             s.test_loss.back(), o.iwae_k, iwae, mean_step_ms, o.batch, hash, o.out);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  util::ArgParser args("vae_fmnist", "Train a variational autoencoder on Fashion-MNIST and draw what it learned.");
+  args.add("epochs", &o.epochs, "passes over the 60,000 training images");
+  args.add("batch", &o.batch, "images per Adam step");
+  args.add("latent", &o.latent, "latent dimensions");
+  args.add("hidden", &o.hidden, "hidden units of the encoder and of the decoder");
+  args.add("lr", &o.lr, "Adam learning rate");
+  args.add("seed", &o.seed, "seed for the weights, the data order and the sampling noise");
+  args.add("iwae-k", &o.iwae_k, "importance samples per test image for the final -log p(x) estimate");
+  args.add("out", &o.out, "output folder (pictures, metrics, checkpoint)");
+  args.add("data", &o.data, "folder with the Fashion-MNIST .gz files");
+  args.add("resume", &o.resume, "continue from OUT/checkpoint.safetensors (same flags as the first run)");
+  args.add("stop-after", &o.stop_after, "stop after this many steps, saving a checkpoint as Ctrl-C does (0: never)");
+  if (auto exit_code = args.parse(argc, argv)) return *exit_code;
+
+  if (o.epochs < 1) return args.error(fmt::format("--epochs must be at least 1, got {}", o.epochs));
+  if (o.batch < 1 || o.batch > 60000) return args.error(fmt::format("--batch must be in [1, 60000], got {}", o.batch));
+  if (o.latent < 1 || o.latent > 4096) return args.error(fmt::format("--latent must be in [1, 4096], got {}", o.latent));
+  if (o.hidden < 1 || o.hidden > 16384)
+    return args.error(fmt::format("--hidden must be in [1, 16384], got {}", o.hidden));
+  if (!(o.lr > 0)) return args.error(fmt::format("--lr must be positive, got {}", o.lr));
+  if (o.seed < 0) return args.error(fmt::format("--seed must be >= 0, got {}", o.seed));
+  if (o.iwae_k < 1) return args.error(fmt::format("--iwae-k must be at least 1, got {}", o.iwae_k));
+  if (o.stop_after < 0) return args.error(fmt::format("--stop-after must be >= 0, got {}", o.stop_after));
+  if (o.out.empty()) return args.error("--out must name a folder");
+  try {
+    return run(o);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "vae_fmnist: error: {}\n", e.what());
+    return 1;
+  }
+}
