@@ -56,40 +56,41 @@ inline float log_reduced(int32_t e, float f, float correction = 0.0f) {
 }
 
 // u = m 2^e with m in [sqrt(1/2), sqrt(2)); adding 1 - sqrt(1/2) to u's bits moves the exponent
-// boundary from m = 1 down to m = sqrt(1/2). Subnormal u is scaled by 2^24 first.
-struct Reduced {
-  int32_t e;
-  float m;
-};
-inline Reduced reduce(float u) {
-  // Arithmetic on the flag rather than selects, which GCC would turn back into branches here.
-  int32_t tiny = u < 1.17549435e-38f;
-  float scaled = u * (1.0f + float(tiny) * 16777215.0f);
-  uint32_t bits = std::bit_cast<uint32_t>(scaled) + (0x3f800000u - 0x3f3504f3u);
-  return {int32_t(bits >> 23) - 127 - 24 * tiny, std::bit_cast<float>((bits & 0x007fffffu) + 0x3f3504f3u)};
+// boundary from m = 1 down to m = sqrt(1/2). Subnormal u is scaled by 2^24 first, with arithmetic
+// on the flag rather than selects, which GCC would turn back into branches here. (Two functions
+// rather than one returning a struct: a struct in an `omp simd` loop stops it vectorising.)
+inline uint32_t reduced_bits(float u) {
+  float tiny = u < 1.17549435e-38f ? 1.0f : 0.0f;
+  return std::bit_cast<uint32_t>(u * (1.0f + tiny * 16777215.0f)) + (0x3f800000u - 0x3f3504f3u);
 }
+inline int32_t reduced_exponent(float u) {
+  int32_t tiny = u < 1.17549435e-38f;
+  return int32_t(reduced_bits(u) >> 23) - 127 - 24 * tiny;
+}
+inline float reduced_mantissa(float u) { return std::bit_cast<float>((reduced_bits(u) & 0x007fffffu) + 0x3f3504f3u); }
 
 // log(u): u = 0 gives -inf, u < 0 NaN; +inf and NaN pass through.
 inline float log(float u) {
-  Reduced r = reduce(u);
-  float y = log_reduced(r.e, r.m - 1.0f);
+  float y = log_reduced(reduced_exponent(u), reduced_mantissa(u) - 1.0f);
   y = u == 0.0f ? -__builtin_inff() : y;
   y = u < 0.0f ? __builtin_nanf("") : y;
-  return ((u != u) | (u == __builtin_inff())) ? u : y;  // | not ||: no branch
+  y = u == __builtin_inff() ? u : y;
+  return u != u ? u : y;  // one select per case: combined masks stop GCC vectorising
 }
 
 // log(1 + x): with u = 1 + x rounded, f = x exactly when u needs no scaling (e = 0); otherwise
 // f = m - 1 is exact and the rounding error of u is added back as (x - (u - 1)) / u.
 inline float log1p(float x) {
   float u = 1.0f + x;
-  Reduced r = reduce(u);
-  float rounding = (x - (u - 1.0f)) / u, m_minus_1 = r.m - 1.0f;
-  float f = r.e == 0 ? x : m_minus_1;
-  float correction = r.e == 0 ? 0.0f : rounding;
-  float y = log_reduced(r.e, f, correction);
+  int32_t e = reduced_exponent(u);
+  float rounding = (x - (u - 1.0f)) / u, m_minus_1 = reduced_mantissa(u) - 1.0f;
+  float f = e == 0 ? x : m_minus_1;
+  float correction = e == 0 ? 0.0f : rounding;
+  float y = log_reduced(e, f, correction);
   y = x == -1.0f ? -__builtin_inff() : y;
   y = x < -1.0f ? __builtin_nanf("") : y;
-  return ((x != x) | (x == __builtin_inff())) ? x : y;
+  y = x == __builtin_inff() ? x : y;
+  return x != x ? x : y;
 }
 
 }  // namespace tg::fast

@@ -9,17 +9,27 @@
 
 namespace tg::cpu {
 
-// Loops shorter than this run on one thread: an OpenMP fork costs about a microsecond.
-constexpr int64_t kParallelGrain = 1 << 15;
+// Loops touching at most this many elements run on one thread. Waking OpenMP workers costs about
+// a microsecond while they spin, but 50-80 us once they sleep (OMP_WAIT_POLICY=passive, which the
+// benches use on these shared cores): as long as a 100k-element exp takes on one core (45 us).
+// Measured on the VAE step (batch 128): 2^15 gives 3.0 ms spinning / 5.0 ms passive, 2^17 3.25 / 3.9.
+constexpr int64_t kParallelGrain = 1 << 17;
 
 // Runs body(begin, end) over [0, n): in one call on this thread when `work` (the elements the
 // loop touches) is at most kParallelGrain, otherwise in contiguous chunks, one per OpenMP thread.
 // The test comes before OpenMP is entered because a `parallel if (false)` region still costs a
 // libgomp call and a futex, about 0.2 us: more than a whole tiny kernel.
+// The one-thread call goes through a function of its own, as the OpenMP region's body does: inlined
+// into a kernel's dtype/op dispatch, GCC's vectoriser gives up on the `omp simd` loop inside.
+template <class Body>
+[[gnu::noinline]] void run_on_this_thread(Body& body, int64_t n) {
+  body(int64_t(0), n);
+}
+
 template <class Body>
 void parallel_for(int64_t n, int64_t work, Body&& body) {
   if (n <= 1 || work <= kParallelGrain) {
-    if (n > 0) body(int64_t(0), n);
+    if (n > 0) run_on_this_thread(body, n);
     return;
   }
 #pragma omp parallel
