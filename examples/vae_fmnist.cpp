@@ -5,6 +5,7 @@
 //   samples.png  reconstructions.png  interpolation.png  loss.png  metrics.csv  metrics.json
 //   checkpoint.safetensors (after every epoch, and on Ctrl-C; --resume continues from it)
 // Run: build/vae_fmnist [--epochs 10 --batch 128 --latent 20 --lr 1e-3 --seed 0]; --help lists all.
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cmath>
@@ -128,24 +129,31 @@ void write_grid(const std::string& path, const std::string& title, const std::ve
   img.write_png(path);
 }
 
-void write_pictures(const models::Vae& vae, const Tensor& test_images, const RunState& s, const Options& o) {
+void write_pictures(const models::Vae& vae, const data::LabeledImages& test, const RunState& s, const Options& o) {
   NoGradGuard no_grad;
   Generator gen(uint64_t(o.seed) + 2);
   write_grid(o.out + "/samples.png", "64 samples from the prior: decode(z), z ~ N(0, I)",
              decode_images(vae, randn({64, o.latent}, gen)), 8, 8);
 
   // 32 test images, each beside its reconstruction decode(mu(x)).
-  Tensor x = slice(test_images, 0, 0, 32);
+  Tensor x = slice(test.images, 0, 0, 32);
   std::vector<float> originals = x.to_vector(), recon = decode_images(vae, vae.encode(x).loc), pairs;
   for (int i = 0; i < 32; ++i)
-    for (const auto* src : {&originals, &recon}) pairs.insert(pairs.end(), src->begin() + i * 784, src->begin() + (i + 1) * 784);
+    for (const auto* src : {&originals, &recon})
+      pairs.insert(pairs.end(), src->begin() + i * 784, src->begin() + (i + 1) * 784);
   write_grid(o.out + "/reconstructions.png", "test image | reconstruction (4 pairs per row)", pairs, 8, 8);
 
-  // Walks z = (1 - t) mu(a) + t mu(b), with the two test images at the ends of each row.
-  const int steps = 10, rows = 6;
+  // Walks z = (1 - t) mu(a) + t mu(b) between the first test images of two classes, with the two
+  // images themselves at the ends of each row.
+  const int steps = 10;
+  // Class numbers as in data::kFashionMnistClasses, named in the picture's title.
+  const std::pair<int64_t, int64_t> class_pairs[] = {{9, 7}, {0, 3}, {2, 4}, {1, 3}, {5, 8}, {6, 8}};
+  std::vector<int64_t> labels = test.labels.to_vector<int64_t>();
+  auto first_of = [&labels](int64_t c) { return int64_t(std::find(labels.begin(), labels.end(), c) - labels.begin()); };
   std::vector<float> walk;
-  for (int r = 0; r < rows; ++r) {
-    Tensor ab = cat({slice(test_images, 0, 2 * r, 2 * r + 1), slice(test_images, 0, 2 * r + 13, 2 * r + 14)}, 0);
+  for (auto [ca, cb] : class_pairs) {
+    Tensor index = tensor({double(first_of(ca)), double(first_of(cb))}, {2}, {.dtype = DType::i64});
+    Tensor ab = index_select(test.images, 0, index);
     Tensor mu = vae.encode(ab).loc;
     std::vector<Tensor> zs;
     for (int i = 0; i < steps; ++i) {
@@ -157,8 +165,8 @@ void write_pictures(const models::Vae& vae, const Tensor& test_images, const Run
     walk.insert(walk.end(), mids.begin(), mids.end());
     walk.insert(walk.end(), ends.begin() + 784, ends.end());
   }
-  write_grid(o.out + "/interpolation.png", "latent walk between two test images (ends: the images themselves)",
-             walk, rows, steps + 2);
+  write_grid(o.out + "/interpolation.png", "latent walks: ankle boot-sneaker, T-shirt-dress, pullover-coat, "
+             "trouser-dress, sandal-bag, shirt-bag", walk, 6, steps + 2);
 
   std::vector<double> epochs;
   for (size_t i = 1; i <= s.train_loss.size(); ++i) epochs.push_back(double(i));
@@ -237,7 +245,7 @@ int run(const Options& o) {
 
   vae.eval();
   double iwae = test_iwae(vae, test.images, o.iwae_k, uint64_t(o.seed) + 3);
-  write_pictures(vae, test.images, s, o);
+  write_pictures(vae, test, s, o);
   util::CsvWriter csv(o.out + "/metrics.csv", {"epoch", "train_neg_elbo", "test_neg_elbo", "step_ms"});
   for (size_t e = 0; e < s.train_loss.size(); ++e)
     csv.row({double(e + 1), s.train_loss[e], s.test_loss[e], s.step_ms[e]});
@@ -278,7 +286,8 @@ int main(int argc, char** argv) {
 
   if (o.epochs < 1) return args.error(fmt::format("--epochs must be at least 1, got {}", o.epochs));
   if (o.batch < 1 || o.batch > 60000) return args.error(fmt::format("--batch must be in [1, 60000], got {}", o.batch));
-  if (o.latent < 1 || o.latent > 4096) return args.error(fmt::format("--latent must be in [1, 4096], got {}", o.latent));
+  if (o.latent < 1 || o.latent > 4096)
+    return args.error(fmt::format("--latent must be in [1, 4096], got {}", o.latent));
   if (o.hidden < 1 || o.hidden > 16384)
     return args.error(fmt::format("--hidden must be in [1, 16384], got {}", o.hidden));
   if (!(o.lr > 0)) return args.error(fmt::format("--lr must be positive, got {}", o.lr));

@@ -32,7 +32,7 @@ struct Axis {
   }
   void pad() {  // a flat range gets some height; others a 4% margin
     double span = hi - lo;
-    if (span <= 1e-12 * std::max(1.0, std::abs(hi))) span = std::max(1.0, std::abs(hi)) * (log ? 1.0 : 0.1);
+    if (span <= 1e-12 * std::max(1.0, std::abs(hi))) span = log ? 1.0 : std::max(1.0, 0.1 * std::abs(hi));
     lo -= 0.04 * span;
     hi += 0.04 * span;
   }
@@ -44,7 +44,8 @@ struct Axis {
   std::vector<double> ticks() const {
     double step = log ? std::max(1.0, std::round(nice_step(lo, hi, 5))) : nice_step(lo, hi, 6);
     std::vector<double> out;
-    for (double t = std::ceil(lo / step) * step; t <= hi + 1e-9 * step; t += step) out.push_back(std::abs(t) < 1e-12 * step ? 0 : t);
+    for (double t = std::ceil(lo / step) * step; t <= hi + 1e-9 * step; t += step)
+      out.push_back(std::abs(t) < 1e-12 * step ? 0 : t);  // no "-0" label
     return out;
   }
 };
@@ -126,6 +127,8 @@ Image LineChart::render(int width, int height) const {
   return img;
 }
 
-void LineChart::write_png(const std::string& path, int width, int height) const { render(width, height).write_png(path); }
+void LineChart::write_png(const std::string& path, int width, int height) const {
+  render(width, height).write_png(path);
+}
 
 }  // namespace tg::util
