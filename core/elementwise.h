@@ -30,7 +30,7 @@ const char* unary_op_name(UnaryOp op);
 const char* binary_op_name(BinaryOp op);
 
 // exp, log and log1p of the compute type: f32 on the host through core/fast_math.h (vectorisable,
-// within 1 ulp), everything else (f64, device code) through the C library.
+// within 2 ulp), everything else (f64, device code) through the C library.
 template <class C>
 TG_HD C exp_of(C x) {
 #ifndef __CUDACC__
