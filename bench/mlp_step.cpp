@@ -1,12 +1,10 @@
 // One training step of a 784-400-10 MLP on a batch of 128 (f32): forward, cross-entropy,
-// backward and Adam on every parameter, the loop of a small Fashion-MNIST classifier. Adam is
-// the fused backend kernel driven by a minimal loop here, so the bench depends only on core
-// and autograd. bench/compare.py runs the same step in PyTorch (torch.optim.Adam).
+// backward and Adam on every parameter, the loop of a small Fashion-MNIST classifier.
+// bench/compare.py runs the same step in PyTorch (torch.optim.Adam).
 //   build/bench_mlp_step [--reps N] [--out DIR]
 #include <cmath>
 
 #include "bench/bench_util.h"
-#include "core/backend.h"
 #include "tapegrad.h"
 
 namespace {
@@ -21,29 +19,6 @@ tg::Tensor param(const tg::Shape& shape, int64_t fan_in, tg::Generator& gen) {
   return p;
 }
 
-struct Adam {
-  float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
-  int64_t t = 0;
-  std::vector<tg::Tensor> params, m, v;
-
-  explicit Adam(std::vector<tg::Tensor> ps) : params(std::move(ps)) {
-    for (const tg::Tensor& p : params) {
-      m.push_back(tg::zeros_like(p));
-      v.push_back(tg::zeros_like(p));
-    }
-  }
-  void step() {
-    ++t;
-    tg::AdamStep s{lr, beta1, beta2, eps, 0.0f, false, 1 - std::pow(beta1, float(t)), 1 - std::pow(beta2, float(t))};
-    for (size_t i = 0; i < params.size(); ++i) {
-      tg::Tensor& p = params[i];
-      tg::backend(tg::Device::cpu).adam_update(p.data_ptr<float>(), p.grad().data_ptr<float>(), m[i].data_ptr<float>(),
-                                               v[i].data_ptr<float>(), p.numel(), s);
-      p.zero_grad();  // as zero_grad(set_to_none=True): the next backward writes a fresh gradient
-    }
-  }
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -54,11 +29,12 @@ int main(int argc, char** argv) {
   tg::Tensor y = tg::randint(0, C, {B}, gen);
   tg::Tensor w1 = param({H, In}, In, gen), b1 = param({H}, In, gen);
   tg::Tensor w2 = param({C, H}, H, gen), b2 = param({C}, H, gen);
-  Adam opt({w1, b1, w2, b2});
+  tg::nn::Adam opt({w1, b1, w2, b2}, {.lr = 1e-3});
 
   auto step = [&] {
     tg::Tensor h = tg::relu(tg::matmul(x, w1, false, true) + b1);
     tg::Tensor loss = tg::cross_entropy(tg::matmul(h, w2, false, true) + b2, y);
+    opt.zero_grad();  // as zero_grad(set_to_none=True)
     loss.backward();
     opt.step();
     return loss.item();

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "core/device.h"
 #include "core/dtype.h"
@@ -55,6 +56,16 @@ struct AdamStep {
   bool decoupled;             // AdamW: weight decay applied to the parameter, not the gradient
   float bias_correction1;     // 1 - beta1^t
   float bias_correction2;     // 1 - beta2^t
+};
+
+// One f32 parameter's Adam update: its buffers (all n elements, on the same device) and its step.
+struct AdamTensor {
+  float* param;
+  const float* grad;
+  float* m;
+  float* v;
+  int64_t n;
+  AdamStep step;
 };
 
 class Backend {
@@ -110,8 +121,8 @@ class Backend {
                              double std) = 0;
 
   // optimizer update and overflow check
-  virtual void adam_update(float* param, const float* grad, float* m, float* v, int64_t n,
-                           const AdamStep& s) = 0;
+  // Updates every tensor of the list in one pass (on the CPU, one parallel region for all of them).
+  virtual void adam_update(const std::vector<AdamTensor>& tensors) = 0;
   virtual bool all_finite(DType t, const void* in, int64_t n) = 0;
 };
 

@@ -138,6 +138,12 @@ Adam::Adam(std::vector<Tensor> params, AdamOptions options, bool decoupled, std:
 void Adam::step() {
   NoGradGuard no_grad;
   const AdamOptions& o = options;
+  std::vector<AdamTensor> fused;  // f32 parameters: one backend call for all of them (per device)
+  Device fused_device = Device::cpu;
+  auto flush = [&fused](Device d) {
+    if (!fused.empty()) backend(d).adam_update(fused);
+    fused.clear();
+  };
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor g = checked_grad(i);
     if (!g.defined()) continue;
@@ -153,10 +159,13 @@ void Adam::step() {
     Tensor m = s.at("exp_avg"), v = s.at("exp_avg_sq");
 
     if (p.dtype() == DType::f32) {  // m and v are this optimizer's own tensors: updated in place
-      AdamStep args{float(lr_), float(o.beta1), float(o.beta2), float(o.eps), float(o.weight_decay), decoupled_,
-                    float(bc1), float(bc2)};
-      backend(p.device()).adam_update(static_cast<float*>(p.data()), static_cast<const float*>(g.data()),
-                                      static_cast<float*>(m.data()), static_cast<float*>(v.data()), p.numel(), args);
+      if (p.device() != fused_device) flush(fused_device);
+      fused_device = p.device();
+      // g stays alive in p's .grad until the flush below: the pointer is safe to hold.
+      fused.push_back({static_cast<float*>(p.data()), static_cast<const float*>(g.data()),
+                       static_cast<float*>(m.data()), static_cast<float*>(v.data()), p.numel(),
+                       {float(lr_), float(o.beta1), float(o.beta2), float(o.eps), float(o.weight_decay), decoupled_,
+                        float(bc1), float(bc2)}});
       continue;
     }
     Tensor pv = p.detach();
@@ -169,6 +178,7 @@ void Adam::step() {
     s.set("exp_avg", m);
     s.set("exp_avg_sq", v);
   }
+  flush(fused_device);
 }
 
 }  // namespace tg::nn

@@ -124,9 +124,7 @@ class LoopbackBackend final : public Backend {
   void random_normal(DType t, void* o, int64_t n, uint64_t s, uint64_t off, double m, double sd) override {
     cpu().random_normal(t, o, n, s, off, m, sd);
   }
-  void adam_update(float* p, const float* g, float* m, float* v, int64_t n, const AdamStep& s) override {
-    cpu().adam_update(p, g, m, v, n, s);
-  }
+  void adam_update(const std::vector<AdamTensor>& tensors) override { cpu().adam_update(tensors); }
   bool all_finite(DType t, const void* i, int64_t n) override { return cpu().all_finite(t, i, n); }
 
  private:

@@ -78,7 +78,7 @@ class CpuBackend final : public Backend {
   void random_normal(DType t, void* out, int64_t n, uint64_t seed, uint64_t offset, double mean,
                      double std) override;
 
-  void adam_update(float* param, const float* grad, float* m, float* v, int64_t n, const AdamStep& s) override;
+  void adam_update(const std::vector<AdamTensor>& tensors) override;
   bool all_finite(DType t, const void* in, int64_t n) override;
 };
 

@@ -52,22 +52,41 @@ TEST_CASE("elementwise, broadcast and reduction kernels match host loops below a
   }
 }
 
-TEST_CASE("adam_update matches the scalar update rule below and above the parallel grain") {
+TEST_CASE("adam_update matches the scalar update rule, for a list of tensors below and above the parallel grain") {
+  // Two tensors in one call, with different steps: the split over threads crosses the boundary
+  // between them when the second is large.
   for (int64_t n : {int64_t(7), 3 * cpu::kParallelGrain + 5}) {
     CAPTURE(n);
     Generator gen(5);
-    Tensor p = randn({n}, gen), g = randn({n}, gen), m = rand({n}, gen), v = rand({n}, gen);
-    std::vector<float> pv = p.to_vector<float>(), gv = g.to_vector<float>(), mv = m.to_vector<float>(),
-                       vv = v.to_vector<float>();
-    AdamStep s{0.01f, 0.9f, 0.999f, 1e-8f, 0.1f, false, 1 - 0.9f * 0.9f, 1 - 0.999f * 0.999f};
-    backend(Device::cpu).adam_update(p.data_ptr<float>(), g.data_ptr<float>(), m.data_ptr<float>(), v.data_ptr<float>(),
-                                     n, s);
-    std::vector<double> expect(static_cast<size_t>(n));
-    for (size_t i = 0; i < expect.size(); ++i) {
-      double grad = gv[i] + 0.1 * pv[i];
-      double mi = 0.9 * mv[i] + 0.1 * grad, vi = 0.999 * vv[i] + 0.001 * grad * grad;
-      expect[i] = pv[i] - 0.01 / s.bias_correction1 * mi / (std::sqrt(vi / s.bias_correction2) + 1e-8);
+    std::vector<Tensor> p, g, m, v;
+    std::vector<AdamTensor> list;
+    const int64_t sizes[2] = {1000, n};
+    for (int j = 0; j < 2; ++j) {
+      p.push_back(randn({sizes[j]}, gen));
+      g.push_back(randn({sizes[j]}, gen));
+      m.push_back(rand({sizes[j]}, gen));
+      v.push_back(rand({sizes[j]}, gen));
+      float t = float(j + 1);
+      list.push_back({p[j].data_ptr<float>(), g[j].data_ptr<float>(), m[j].data_ptr<float>(), v[j].data_ptr<float>(),
+                      sizes[j], {0.01f, 0.9f, 0.999f, 1e-8f, 0.1f, false, 1 - std::pow(0.9f, t), 1 - std::pow(0.999f, t)}});
     }
-    CHECK_CLOSE(p, expect, 1e-6, 1e-5);  // f32 kernel against the rule in double
+    std::vector<std::vector<float>> pv, gv, mv, vv;
+    for (int j = 0; j < 2; ++j) {
+      pv.push_back(p[j].to_vector<float>());
+      gv.push_back(g[j].to_vector<float>());
+      mv.push_back(m[j].to_vector<float>());
+      vv.push_back(v[j].to_vector<float>());
+    }
+    backend(Device::cpu).adam_update(list);
+    for (int j = 0; j < 2; ++j) {
+      const AdamStep& s = list[size_t(j)].step;
+      std::vector<double> expect(pv[j].size());
+      for (size_t i = 0; i < expect.size(); ++i) {
+        double grad = gv[j][i] + 0.1 * pv[j][i];
+        double mi = 0.9 * mv[j][i] + 0.1 * grad, vi = 0.999 * vv[j][i] + 0.001 * grad * grad;
+        expect[i] = pv[j][i] - 0.01 / s.bias_correction1 * mi / (std::sqrt(vi / s.bias_correction2) + 1e-8);
+      }
+      CHECK_CLOSE(p[size_t(j)], expect, 1e-6, 1e-5);  // f32 kernel against the rule in double
+    }
   }
 }
