@@ -2,7 +2,7 @@
 # Builds the benches and runs them against PyTorch side by side (bench/compare.py): the table of
 # ours, torch at 1 and 2 threads and the ratio, and OUT/<bench>/metrics.json for each.
 #   bench/run_bench.sh [--rounds N] [bench ...]      (build folder: $BUILD or ./build)
-#   bench/run_bench.sh vae [--epochs 10]            the VAE side by side (bench/vae_compare.py)
+#   bench/run_bench.sh vae [--epochs 10 --rounds 3] the VAE side by side (bench/vae_compare.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
