@@ -5,7 +5,7 @@ PyTorch (scores, mask, softmax, P V; autograd backward) at 1 and 2 threads, in t
 Time is the median of repeated steps; working memory is what a step needs beyond its inputs and
 the O and dQ/dK/dV it returns:
   ours:  the CPU allocator's peak bytes in use (core/cpu/memory.cpp), measured inside bench_attention;
-  torch: the rise of the process's peak RSS over one step (a fresh process per T), minus O and grads.
+  torch: the rise of peak resident memory (VmHWM) over one step in a fresh process, minus O and grads.
 PyTorch runs only up to T = 8192: at 16384 its four (H, T, T) f32 matrices (scores, probabilities
 and their gradients) would need 16 GiB on this shared 23 GiB machine. Writes OUT/attention/metrics.json.
 Run through bench/run_bench.sh attention, or: /usr/bin/python3 bench/attention_compare.py
@@ -40,12 +40,26 @@ def naive_step(q, k, v, dout):
     (torch.softmax(s, -1) @ v).backward(dout)
 
 
+def status_kib(field):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
+
+
+def step_peak_rise_kib(T):
+    """In this process: resident memory's peak during one step, above the resident memory before it."""
+    x = inputs(T)
+    before = status_kib("VmRSS")
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # resets VmHWM (the peak) to the current resident size
+    naive_step(*x)
+    return status_kib("VmHWM") - before
+
+
 def torch_working_mib(T):
-    """One step in a fresh process: rise of peak RSS in MiB, less O and the three gradients."""
+    """One step in a fresh process (at 1 thread): the rise of peak resident memory in MiB, less O and
+    the three gradients. A child, because a process never hands freed memory back reliably."""
     code = (f"import sys; sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r}); "
-            f"import attention_compare as a, resource, torch; torch.set_num_threads(1); x = a.inputs({T}); "
-            "r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; a.naive_step(*x); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - r0)")
+            f"import attention_compare as a, torch; torch.set_num_threads(1); print(a.step_peak_rise_kib({T}))")
     kib = int(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
     returned = 4 * B * H * T * D * 4 / 2**20
     return kib / 1024 - returned
