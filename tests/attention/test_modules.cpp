@@ -1,8 +1,10 @@
-// nn::MultiHeadAttention and nn::TransformerBlock: PyTorch's parameter names, the attention against
-// the same computation written out with matmul and softmax, gradchecks, causality, and incremental
+// nn::MultiHeadAttention and nn::TransformerBlock: PyTorch's parameter names and values
+// (tests/reference/make_attention_reference.py), the attention against the same computation
+// written out with matmul and softmax, gradchecks, causality, and incremental
 // decoding through a KVCache giving the outputs of one causal pass (one position at a time and in chunks).
 #include <cmath>
 
+#include "reference/attention_reference.h"
 #include "test_util.h"
 
 using namespace tg;
@@ -56,6 +58,27 @@ TEST_CASE("MultiHeadAttention has PyTorch's parameters and computes softmax(q k^
     Tensor s = causal ? add(scores, tensor(mask, {T, T}, {.dtype = DType::f64})) : scores;
     Tensor o = reshape(permute(matmul(softmax(s, -1), head(2)), {0, 2, 1, 3}), {B, T, 8});
     CHECK_CLOSE(mha(x, causal), mha.out_proj->forward(o), 1e-12, 1e-10);
+  }
+}
+
+TEST_CASE("MultiHeadAttention matches torch.nn.MultiheadAttention, full and causal, with gradients") {
+  using namespace attention_ref;
+  for (bool causal : {false, true}) {
+    INFO((causal ? "causal" : "full"));
+    nn::MultiHeadAttention mha(8, 2);
+    mha.to(DType::f64);
+    TensorOptions f64{.dtype = DType::f64};
+    nn::copy_(mha.in_proj_weight, tensor(mha_in_proj_weight, {24, 8}, f64));
+    nn::copy_(mha.in_proj_bias, tensor(mha_in_proj_bias, {24}, f64));
+    nn::copy_(mha.out_proj->weight, tensor(mha_out_proj_weight, {8, 8}, f64));
+    nn::copy_(mha.out_proj->bias, tensor(mha_out_proj_bias, {8}, f64));
+    Tensor x = tensor(mha_x, {2, 5, 8}, {.dtype = DType::f64, .requires_grad = true});
+    Tensor y = mha(x, causal);
+    sum(mul(y, tensor(mha_c, {2, 5, 8}, f64))).backward();
+    CHECK_CLOSE(y, causal ? mha_causal_y : mha_full_y, 1e-12, 1e-10);
+    CHECK_CLOSE(x.grad(), causal ? mha_causal_dx : mha_full_dx, 1e-12, 1e-10);
+    CHECK_CLOSE(mha.in_proj_weight.grad(), causal ? mha_causal_din_proj_weight : mha_full_din_proj_weight, 1e-12,
+                1e-10);
   }
 }
 
