@@ -3,25 +3,17 @@
 # H = 2, batch_first) on a (2, 5, 8) input, full and causal: outputs and gradients of
 # sum(y * c), for tests/attention/test_modules.cpp. Run from the repository root:
 #   /usr/bin/python3 tests/reference/make_attention_reference.py
-import math
 
 import torch
+
+from reference_values import cpp_vector, det  # beside this file
 
 torch.set_default_dtype(torch.float64)
 out = []
 
 
 def emit(name, values):
-    flat = [float(v) for v in torch.as_tensor(values).flatten().tolist()]
-    rows = [", ".join(repr(v) for v in flat[i:i + 4]) for i in range(0, len(flat), 4)]
-    body = ",\n    ".join(rows)
-    out.append(f"inline const std::vector<double> {name} = {{\n    {body}}};")
-
-
-def det(shape, scale, phase):
-    """Deterministic, irregular test values: scale * sin(1.3 i + phase)."""
-    n = math.prod(shape)
-    return torch.tensor([scale * math.sin(1.3 * i + phase) for i in range(n)]).reshape(shape)
+    out.append(cpp_vector(name, values))
 
 
 E, H, B, T = 8, 2, 2, 5
