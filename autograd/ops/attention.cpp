@@ -36,6 +36,7 @@ AttentionArgs checked_args(const Tensor& q, const Tensor& k, const Tensor& v, bo
   TG_CHECK(q.size(0) == k.size(0) && q.size(1) == k.size(1) && q.size(3) == k.size(3),
            "ScaledDotProductAttention: q {} and k {} must agree in batch, heads and head size (B, H, _, D)",
            describe(q), describe(k));
+  TG_CHECK(q.size(3) > 0, "ScaledDotProductAttention: head size D is 0 in q {}", describe(q));
   AttentionArgs a{.B = q.size(0), .H = q.size(1), .Tq = q.size(2), .Tk = k.size(2), .D = q.size(3),
                   .scale = scale.value_or(1.0 / std::sqrt(double(q.size(3)))), .causal = causal};
   TG_CHECK(a.Tk > 0 || a.Tq == 0, "ScaledDotProductAttention: no keys to attend to: q {}, k {}", describe(q),

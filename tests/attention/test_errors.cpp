@@ -18,6 +18,9 @@ TEST_CASE("attention rejects inputs that do not fit together") {
   CHECK_ERROR(scaled_dot_product_attention(q, zeros({2, 3, 0, 8}), zeros({2, 3, 0, 8})), "no keys",
               "f32 (2, 3, 0, 8) cpu");
   CHECK_ERROR(scaled_dot_product_attention(q, k, v, false, NAN), "ScaledDotProductAttention", "scale");
+  Tensor empty_heads = zeros({2, 3, 5, 0});
+  CHECK_ERROR(scaled_dot_product_attention(empty_heads, empty_heads, empty_heads), "head size D is 0",
+              "f32 (2, 3, 5, 0) cpu");
 }
 
 TEST_CASE("causal attention needs Tq <= Tk; non-causal does not") {
