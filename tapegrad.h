@@ -19,4 +19,6 @@
 #include "nn/lr_scheduler.h"
 #include "nn/mlp.h"
 #include "nn/module.h"
+#include "nn/multihead_attention.h"
 #include "nn/optim.h"
+#include "nn/transformer.h"

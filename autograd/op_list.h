@@ -31,7 +31,9 @@ namespace tg {
   X(OneHot, NoGrad)                                                                                 \
   /* normalisation and losses */                                                                    \
   X(Softmax, Primitive) X(LogSoftmax, Primitive) X(CrossEntropy, Composite) X(NllLoss, Composite)   \
-  X(BinaryCrossEntropyWithLogits, Composite) X(MseLoss, Composite) X(Dropout, Composite)
+  X(BinaryCrossEntropyWithLogits, Composite) X(MseLoss, Composite) X(Dropout, Composite)          \
+  /* attention */                                                                                   \
+  X(ScaledDotProductAttention, Primitive)
 
 enum class OpKind : uint8_t { Primitive, Composite, NoGrad };
 

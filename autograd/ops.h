@@ -1,5 +1,6 @@
 // Every differentiable op, by family. The list of ops is autograd/op_list.h.
 #pragma once
+#include "autograd/ops/attention.h"
 #include "autograd/ops/elementwise.h"
 #include "autograd/ops/linalg.h"
 #include "autograd/ops/nn_functional.h"

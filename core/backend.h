@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/attention_args.h"
 #include "core/device.h"
 #include "core/dtype.h"
 #include "core/elementwise.h"
@@ -99,6 +100,15 @@ class Backend {
   virtual void softmax(DType t, void* out, const void* in, int64_t rows, int64_t n, bool log) = 0;
 
   virtual void gemm(DType t, const GemmArgs& args) = 0;
+
+  // Scaled-dot-product attention (FlashAttention-2; sizes and layouts in core/attention_args.h):
+  // forward writes o and the row logsumexp lse; backward writes dq, dk and dv from the inputs, the
+  // forward's o and lse, and dout, recomputing the probabilities tile by tile.
+  virtual void attention_forward(DType t, void* o, void* lse, const void* q, const void* k, const void* v,
+                                 const AttentionArgs& args) = 0;
+  virtual void attention_backward(DType t, void* dq, void* dk, void* dv, const void* q, const void* k,
+                                  const void* v, const void* o, const void* lse, const void* dout,
+                                  const AttentionArgs& args) = 0;
 
   // indexing: idx are i64; callers check ranges first with first_out_of_range.
   // index_select: out[o, j, i] = in[o, idx[j], i]; index_add: out[o, idx[j], i] += src[o, j, i]

@@ -103,6 +103,14 @@ class LoopbackBackend final : public Backend {
   }
   void softmax(DType t, void* o, const void* i, int64_t r, int64_t n, bool lg) override { cpu().softmax(t, o, i, r, n, lg); }
   void gemm(DType t, const GemmArgs& g) override { cpu().gemm(t, g); }
+  void attention_forward(DType t, void* o, void* lse, const void* q, const void* k, const void* v,
+                         const AttentionArgs& a) override {
+    cpu().attention_forward(t, o, lse, q, k, v, a);
+  }
+  void attention_backward(DType t, void* dq, void* dk, void* dv, const void* q, const void* k, const void* v,
+                          const void* o, const void* lse, const void* dout, const AttentionArgs& a) override {
+    cpu().attention_backward(t, dq, dk, dv, q, k, v, o, lse, dout, a);
+  }
   void index_select(DType t, void* o, const void* i, const int64_t* x, int64_t a, int64_t n, int64_t m, int64_t b) override {
     cpu().index_select(t, o, i, x, a, n, m, b);
   }

@@ -63,6 +63,11 @@ class CpuBackend final : public Backend {
 
   void gemm(DType t, const GemmArgs& args) override;
 
+  void attention_forward(DType t, void* o, void* lse, const void* q, const void* k, const void* v,
+                         const AttentionArgs& args) override;
+  void attention_backward(DType t, void* dq, void* dk, void* dv, const void* q, const void* k, const void* v,
+                          const void* o, const void* lse, const void* dout, const AttentionArgs& args) override;
+
   void index_select(DType t, void* out, const void* in, const int64_t* idx, int64_t outer, int64_t n_in,
                     int64_t n_idx, int64_t inner) override;
   void index_add(DType t, void* out, const void* src, const int64_t* idx, int64_t outer, int64_t n_out,
@@ -88,5 +93,28 @@ CpuBackend& instance();
 // naive triple loop tests compare against. Both compute C = alpha op(A) op(B) + beta C in f32.
 void gemm_blocked_f32(const GemmArgs& g);
 void gemm_reference_f32(const GemmArgs& g);
+// f32/f64 GEMM on the calling thread, for kernels that call it from inside their own parallel
+// region (tiled attention): no change to OpenBLAS's thread count, which is global state, and
+// OpenBLAS's OpenMP build runs a call made inside a parallel region on the calling thread.
+void gemm_on_this_thread(DType t, const GemmArgs& g);
+
+// Attention the naive way, in f64 with the whole (Tq, Tk) score matrix: the oracle the tiled CPU
+// and CUDA kernels are tested against (core/cpu/attention_reference.cpp). Layouts as in
+// core/attention_args.h; the backward uses rowsum(P * dP) directly, not the forward's O.
+void attention_forward_reference(double* o, double* lse, const double* q, const double* k, const double* v,
+                                 const AttentionArgs& args);
+void attention_backward_reference(double* dq, double* dk, double* dv, const double* q, const double* k,
+                                  const double* v, const double* dout, const AttentionArgs& args);
+
+// Host memory handed out by CpuBackend::allocate (rounded to 64 bytes), as the CUDA allocator's
+// stats: what is in use now, the most in use since start or the last reset, and what waits in
+// the free lists. Tests and benches measure an op's working memory with these.
+struct MemoryStats {
+  size_t bytes_in_use = 0;
+  size_t peak_bytes_in_use = 0;
+  size_t bytes_cached = 0;
+};
+MemoryStats memory_stats();
+void reset_peak_memory();  // peak_bytes_in_use = bytes_in_use
 
 }  // namespace tg::cpu

@@ -41,9 +41,9 @@ class SmallGemmOnOneThread {
   int saved_ = 0;
 };
 
-void sgemm(const GemmArgs& g) {
+// The products as they are, with whatever threads OpenBLAS has (sgemm/dgemm below choose them).
+void run_sgemm(const GemmArgs& g) {
 #ifdef TG_HAVE_CBLAS
-  SmallGemmOnOneThread threads(g);
   for (int64_t b = 0; b < g.batch; ++b)
     cblas_sgemm(CblasRowMajor, g.trans_a ? CblasTrans : CblasNoTrans, g.trans_b ? CblasTrans : CblasNoTrans,
                 int(g.m), int(g.n), int(g.k), g.alpha, static_cast<const float*>(g.a) + b * g.stride_a, int(g.lda),
@@ -55,9 +55,8 @@ void sgemm(const GemmArgs& g) {
 }
 
 // f64 without BLAS: the straightforward loop (used for gradcheck-sized problems only).
-void dgemm(const GemmArgs& g) {
+void run_dgemm(const GemmArgs& g) {
 #ifdef TG_HAVE_CBLAS
-  SmallGemmOnOneThread threads(g);
   for (int64_t b = 0; b < g.batch; ++b)
     cblas_dgemm(CblasRowMajor, g.trans_a ? CblasTrans : CblasNoTrans, g.trans_b ? CblasTrans : CblasNoTrans,
                 int(g.m), int(g.n), int(g.k), g.alpha, static_cast<const double*>(g.a) + b * g.stride_a,
@@ -79,6 +78,16 @@ void dgemm(const GemmArgs& g) {
     });
   }
 #endif
+}
+
+void sgemm(const GemmArgs& g) {
+  SmallGemmOnOneThread threads(g);
+  run_sgemm(g);
+}
+
+void dgemm(const GemmArgs& g) {
+  SmallGemmOnOneThread threads(g);
+  run_dgemm(g);
 }
 
 // Half inputs: widen each batch's operands to f32, run sgemm, round C back (f32 accumulation).
@@ -115,6 +124,15 @@ void CpuBackend::gemm(DType t, const GemmArgs& g) {
     case DType::f16: return half_gemm<half>(g);
     case DType::bf16: return half_gemm<bfloat16>(g);
     default: fail("matmul: no CPU GEMM for dtype {}; cast to a floating type", dtype_name(t));
+  }
+}
+
+void gemm_on_this_thread(DType t, const GemmArgs& g) {
+  if (g.m == 0 || g.n == 0) return;
+  switch (t) {
+    case DType::f32: return run_sgemm(g);
+    case DType::f64: return run_dgemm(g);
+    default: fail("gemm_on_this_thread: f32 or f64 only, got {}", dtype_name(t));
   }
 }
 

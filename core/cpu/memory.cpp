@@ -2,7 +2,9 @@
 // copies. Every op allocates its output, so a training step frees and asks again for the same
 // sizes each iteration; aligned_alloc and free cost ~100 ns a pair and fragment glibc's heap.
 // Freed blocks wait in a free list for their (64-byte rounded) size, up to kMaxCachedBytes in
-// all; past that they go back to the system.
+// all; past that they go back to the system. The cache also counts the bytes handed out and their
+// peak (memory_stats), so tests can measure an op's working memory.
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -24,6 +26,8 @@ struct BlockCache {
   std::vector<void*> small[kSmallClasses + 1];           // by size / kAlign
   std::unordered_map<size_t, std::vector<void*>> large;  // by size
   size_t cached_bytes = 0;
+  size_t in_use_bytes = 0;  // rounded sizes handed out and not yet returned
+  size_t peak_bytes = 0;
 
   // The free list for `size`, or nullptr when there is none yet (allocating never adds entries).
   std::vector<void*>* find(size_t size) {
@@ -61,6 +65,8 @@ void* CpuBackend::allocate(size_t bytes) {
   BlockCache& c = cache();
   {
     std::lock_guard lock(c.mutex);
+    c.in_use_bytes += size;
+    c.peak_bytes = std::max(c.peak_bytes, c.in_use_bytes);
     std::vector<void*>* blocks = c.find(size);
     if (blocks && !blocks->empty()) {
       void* p = blocks->back();
@@ -70,7 +76,11 @@ void* CpuBackend::allocate(size_t bytes) {
     }
   }
   void* p = std::aligned_alloc(kAlign, size);
-  if (!p) throw std::bad_alloc();
+  if (!p) {
+    std::lock_guard lock(c.mutex);
+    c.in_use_bytes -= size;
+    throw std::bad_alloc();
+  }
   return p;
 }
 
@@ -80,6 +90,7 @@ void CpuBackend::deallocate(void* ptr, size_t bytes) {
   BlockCache& c = cache();
   {
     std::lock_guard lock(c.mutex);
+    c.in_use_bytes -= size;
     if (c.cached_bytes + size <= kMaxCachedBytes) {
       c.list(size).push_back(ptr);
       c.cached_bytes += size;
@@ -87,6 +98,18 @@ void CpuBackend::deallocate(void* ptr, size_t bytes) {
     }
   }
   std::free(ptr);
+}
+
+MemoryStats memory_stats() {
+  BlockCache& c = cache();
+  std::lock_guard lock(c.mutex);
+  return {.bytes_in_use = c.in_use_bytes, .peak_bytes_in_use = c.peak_bytes, .bytes_cached = c.cached_bytes};
+}
+
+void reset_peak_memory() {
+  BlockCache& c = cache();
+  std::lock_guard lock(c.mutex);
+  c.peak_bytes = c.in_use_bytes;
 }
 
 void CpuBackend::copy_from_host(void* dst, const void* src, size_t bytes) { if (bytes) std::memcpy(dst, src, bytes); }

@@ -2,26 +2,18 @@
 # Generates tests/reference/nn_reference.h: PyTorch's numbers for the nn tests (LayerNorm values
 # and gradients, SGD/Adam/AdamW trajectories, LR schedules), so the suite needs no Python.
 # Run from the repository root: /usr/bin/python3 tests/reference/make_nn_reference.py
-import math
 import os
 
 import torch
+
+from reference_values import cpp_vector, det  # beside this file
 
 torch.set_default_dtype(torch.float64)
 out = []
 
 
 def emit(name, values):
-    flat = [float(v) for v in torch.as_tensor(values).flatten().tolist()]
-    rows = [", ".join(repr(v) for v in flat[i:i + 4]) for i in range(0, len(flat), 4)]
-    body = ",\n    ".join(rows)
-    out.append(f"inline const std::vector<double> {name} = {{\n    {body}}};")
-
-
-def det(shape, scale, phase):
-    """Deterministic, irregular test values: scale * sin(1.3 i + phase)."""
-    n = math.prod(shape)
-    return torch.tensor([scale * math.sin(1.3 * i + phase) for i in range(n)]).reshape(shape)
+    out.append(cpp_vector(name, values))
 
 
 # ---- LayerNorm over the last dim of a (3, 5) input, loss = sum(y * c) ----

@@ -1,0 +1,94 @@
+// scaled_dot_product_attention: checks, the forward kernel, and the backward rule. The backward is
+// the FlashAttention-2 backward kernel, run from the saved O and logsumexp L. When the backward is
+// itself being recorded (create_graph), the gradient is written in tg ops from the full
+// probabilities instead, so that it can be differentiated again; that costs O(Tq Tk) memory, which
+// second derivatives (gradient penalties, gradgradcheck) are used with small enough:
+//   P = softmax(S), dV = P^T dO, dP = dO V^T, dS = P ∘ (dP - rowsum(P ∘ dP)),
+//   dQ = scale dS K, dK = scale dS^T Q
+#include "autograd/ops/attention.h"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "autograd/node.h"
+#include "autograd/ops/elementwise.h"
+#include "autograd/ops/linalg.h"
+#include "autograd/ops/nn_functional.h"
+#include "autograd/ops/raw.h"
+#include "autograd/ops/reduce.h"
+#include "core/backend.h"
+#include "core/creation.h"
+
+namespace tg {
+namespace {
+
+constexpr Op kOp = Op::ScaledDotProductAttention;
+
+AttentionArgs checked_args(const Tensor& q, const Tensor& k, const Tensor& v, bool causal, std::optional<double> scale) {
+  raw::check_compatible(kOp, {&q, &k, &v});
+  raw::check_floating(kOp, q);
+  TG_CHECK(q.dim() == 4 && k.dim() == 4 && v.dim() == 4,
+           "ScaledDotProductAttention: q, k and v must be (B, H, T, D), got q {}, k {}, v {}", describe(q),
+           describe(k), describe(v));
+  TG_CHECK(k.shape() == v.shape(), "ScaledDotProductAttention: k {} and v {} must have the same shape", describe(k),
+           describe(v));
+  TG_CHECK(q.size(0) == k.size(0) && q.size(1) == k.size(1) && q.size(3) == k.size(3),
+           "ScaledDotProductAttention: q {} and k {} must agree in batch, heads and head size (B, H, _, D)",
+           describe(q), describe(k));
+  TG_CHECK(q.size(3) > 0, "ScaledDotProductAttention: head size D is 0 in q {}", describe(q));
+  AttentionArgs a{.B = q.size(0), .H = q.size(1), .Tq = q.size(2), .Tk = k.size(2), .D = q.size(3),
+                  .scale = scale.value_or(1.0 / std::sqrt(double(q.size(3)))), .causal = causal};
+  TG_CHECK(a.Tk > 0 || a.Tq == 0, "ScaledDotProductAttention: no keys to attend to: q {}, k {}", describe(q),
+           describe(k));
+  TG_CHECK(!causal || a.Tq <= a.Tk,
+           "ScaledDotProductAttention: causal attention needs Tq <= Tk (the queries are the last Tq of the Tk "
+           "positions), got q {} and k {}", describe(q), describe(k));
+  TG_CHECK(std::isfinite(a.scale), "ScaledDotProductAttention: scale must be finite, got {}", a.scale);
+  return a;
+}
+
+// 1 where query i sees key j (j <= i + Tk - Tq), 0 elsewhere: (Tq, Tk) in q's dtype and device.
+Tensor causal_mask(const AttentionArgs& a, const Tensor& q) {
+  std::vector<double> visible(size_t(a.Tq * a.Tk), 0.0);
+  for (int64_t i = 0; i < a.Tq; ++i)
+    for (int64_t j = 0; j < a.visible_keys(i); ++j) visible[size_t(i * a.Tk + j)] = 1.0;
+  return tensor(visible, {a.Tq, a.Tk}, {.dtype = q.dtype(), .device = q.device()});
+}
+
+// The gradients in tg ops (see the top of the file), recorded when create_graph is on.
+Grads differentiable_grads(const Tensor& dout, const Tensor& q, const Tensor& k, const Tensor& v,
+                           const AttentionArgs& a) {
+  Tensor s = mul(matmul(q, k, false, true), a.scale);
+  if (a.causal) s = where(causal_mask(a, q), s, full_like(s, -std::numeric_limits<double>::infinity()));
+  Tensor p = softmax(s, -1);
+  Tensor dv = matmul(p, dout, true, false);
+  Tensor dp = matmul(dout, v, false, true);
+  Tensor ds = mul(p, sub(dp, sum(mul(p, dp), {3}, /*keepdim=*/true)));
+  return {mul(matmul(ds, k), a.scale), mul(matmul(ds, q, true, false), a.scale), dv};
+}
+
+}  // namespace
+
+Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, bool causal,
+                                    std::optional<double> scale) {
+  const AttentionArgs a = checked_args(q, k, v, causal, scale);
+  Tensor out = Tensor::empty(q.shape(), q.dtype(), q.device());
+  // L in f64 for f64 inputs, f32 otherwise (f16/bf16 kernels accumulate in f32).
+  Tensor lse = Tensor::empty({a.B, a.H, a.Tq}, q.dtype() == DType::f64 ? DType::f64 : DType::f32, q.device());
+  backend(q.device()).attention_forward(q.dtype(), out.data(), lse.data(), q.data(), k.data(), v.data(), a);
+  if (needs_grad(std::vector<Tensor>{q, k, v}))
+    record(kOp, out, {q, k, v}, [q, k, v, lse, a](const Tensor& dout, Node& self) -> Grads {
+      if (GradMode::enabled()) return differentiable_grads(dout, q, k, v, a);
+      Tensor o = self.output();
+      Tensor dq = Tensor::empty(q.shape(), q.dtype(), q.device());
+      Tensor dk = Tensor::empty(k.shape(), k.dtype(), k.device());
+      Tensor dv = Tensor::empty(v.shape(), v.dtype(), v.device());
+      backend(q.device()).attention_backward(q.dtype(), dq.data(), dk.data(), dv.data(), q.data(), k.data(),
+                                             v.data(), o.data(), lse.data(), dout.data(), a);
+      return {dq, dk, dv};
+    }, /*save_output=*/true);
+  return out;
+}
+
+}  // namespace tg

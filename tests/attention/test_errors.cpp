@@ -1,0 +1,58 @@
+// Bad inputs to scaled_dot_product_attention raise tg::Error naming the op and the shapes, dtypes
+// or devices involved; nothing reaches a kernel.
+#include "test_util.h"
+
+using namespace tg;
+
+TEST_CASE("attention rejects inputs that do not fit together") {
+  Tensor q = zeros({2, 3, 5, 8}), k = zeros({2, 3, 7, 8}), v = zeros({2, 3, 7, 8});
+  CHECK_ERROR(scaled_dot_product_attention(zeros({3, 5, 8}), k, v), "ScaledDotProductAttention",
+              "must be (B, H, T, D)", "f32 (3, 5, 8) cpu");
+  CHECK_ERROR(scaled_dot_product_attention(q, k, zeros({2, 3, 6, 8})), "ScaledDotProductAttention",
+              "f32 (2, 3, 7, 8) cpu", "f32 (2, 3, 6, 8) cpu", "same shape");
+  CHECK_ERROR(scaled_dot_product_attention(q, zeros({2, 3, 7, 4}), zeros({2, 3, 7, 4})), "ScaledDotProductAttention",
+              "f32 (2, 3, 5, 8) cpu", "f32 (2, 3, 7, 4) cpu", "head size");
+  CHECK_ERROR(scaled_dot_product_attention(q, zeros({1, 3, 7, 8}), zeros({1, 3, 7, 8})), "f32 (1, 3, 7, 8) cpu",
+              "batch, heads");
+  CHECK_ERROR(scaled_dot_product_attention(q, zeros({2, 4, 7, 8}), zeros({2, 4, 7, 8})), "f32 (2, 4, 7, 8) cpu");
+  CHECK_ERROR(scaled_dot_product_attention(q, zeros({2, 3, 0, 8}), zeros({2, 3, 0, 8})), "no keys",
+              "f32 (2, 3, 0, 8) cpu");
+  CHECK_ERROR(scaled_dot_product_attention(q, k, v, false, NAN), "ScaledDotProductAttention", "scale");
+  Tensor empty_heads = zeros({2, 3, 5, 0});
+  CHECK_ERROR(scaled_dot_product_attention(empty_heads, empty_heads, empty_heads), "head size D is 0",
+              "f32 (2, 3, 5, 0) cpu");
+}
+
+TEST_CASE("causal attention needs Tq <= Tk; non-causal does not") {
+  Tensor q = zeros({1, 2, 9, 4}), k = zeros({1, 2, 4, 4});
+  CHECK_ERROR(scaled_dot_product_attention(q, k, k, true), "ScaledDotProductAttention", "Tq <= Tk",
+              "f32 (1, 2, 9, 4) cpu", "f32 (1, 2, 4, 4) cpu");
+  CHECK(scaled_dot_product_attention(q, k, k).shape() == Shape{1, 2, 9, 4});
+}
+
+TEST_CASE("attention rejects mixed dtypes, integer and half inputs on the CPU, and mixed devices") {
+  Tensor q = zeros({1, 1, 3, 4});
+  CHECK_ERROR(scaled_dot_product_attention(q, q.to(DType::f64), q), "ScaledDotProductAttention",
+              "f32 (1, 1, 3, 4) cpu", "f64 (1, 1, 3, 4) cpu");
+  Tensor i = zeros({1, 1, 3, 4}, {.dtype = DType::i64});
+  CHECK_ERROR(scaled_dot_product_attention(i, i, i), "ScaledDotProductAttention", "floating", "i64 (1, 1, 3, 4) cpu");
+  Tensor h = q.to(DType::f16);
+  CHECK_ERROR(scaled_dot_product_attention(h, h, h), "ScaledDotProductAttention", "f32 or f64", "f16");
+  test::LoopbackCuda cuda;
+  CHECK_ERROR(scaled_dot_product_attention(q, q.to(Device::cuda), q), "ScaledDotProductAttention",
+              "different devices", "cuda");
+}
+
+TEST_CASE("attention on a device backend runs that backend's kernels (loopback)") {
+  test::LoopbackCuda cuda;
+  Generator gen(1);
+  Tensor q = randn({1, 2, 5, 4}, gen), k = randn({1, 2, 6, 4}, gen), v = randn({1, 2, 6, 4}, gen);
+  Tensor on_cpu = scaled_dot_product_attention(q, k, v, true);
+  Tensor qc = q.to(Device::cuda).detach(), kc = k.to(Device::cuda).detach(), vc = v.to(Device::cuda).detach();
+  qc.requires_grad_();
+  Tensor out = scaled_dot_product_attention(qc, kc, vc, true);
+  CHECK(out.device() == Device::cuda);
+  CHECK_CLOSE(out.to(Device::cpu), on_cpu, 0, 0);
+  sum(out).backward();
+  CHECK(qc.grad().device() == Device::cuda);
+}
