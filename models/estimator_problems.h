@@ -18,7 +18,7 @@ namespace tg::models {
 enum class Estimator {
   Reparameterized,           // rsample; problem (a) only
   ScoreFunction,             // REINFORCE, no baseline
-  ScoreFunctionMovingAverage,  // REINFORCE, baseline an EMA of f over the previous estimates
+  ScoreFunctionMovingAverage,  // REINFORCE, baseline an EMA (decay 0.9) of f over the previous estimates
   ScoreFunctionLeaveOneOut,  // REINFORCE, leave-one-out baseline over the samples of an estimate
   GumbelSoftmax,             // relaxed sample at temperature tau; problem (b) only
   StraightThroughGumbel,     // one-hot forward, relaxed backward; problem (b) only
