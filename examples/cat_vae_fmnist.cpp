@@ -73,6 +73,7 @@ void write_pictures(const models::CategoricalVae& vae, const data::LabeledImages
 
 int run(const Options& o) {
   const models::LatentEstimator estimator = models::parse_latent_estimator(o.estimator);
+  const bool uses_tau = estimator != models::LatentEstimator::ReinforceLeaveOneOut;
   data::LabeledImages train = data::load_fashion_mnist("train", o.data);
   data::LabeledImages test = data::load_fashion_mnist("test", o.data);
   Generator gen(uint64_t(o.seed));  // initial weights, then the training noise
@@ -104,31 +105,35 @@ int run(const Options& o) {
       opt.step();
       loss_sum += mean(add(l.reconstruction, l.kl)).item<double>();
       seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      bar.update(b + 1, fmt::format("loss {:.2f} tau {:.3f}", loss_sum / double(b + 1), tau));
+      bar.update(b + 1, fmt::format("loss {:.2f}{}", loss_sum / double(b + 1),
+                                    uses_tau ? fmt::format(" tau {:.3f}", tau) : std::string()));
     }
     bar.finish();
     train_loss.push_back(loss_sum / double(steps));
     test_loss.push_back(test_neg_elbo(vae, test.images, uint64_t(o.seed) + 1));
     step_ms.push_back(1e3 * seconds / double(steps));
     taus.push_back(tau);
-    fmt::print("epoch {}: train {:.2f}, test {:.2f} nats/image (negative ELBO), tau {:.3f}, {:.2f} ms/step\n",
-               epoch + 1, train_loss.back(), test_loss.back(), tau, step_ms.back());
+    fmt::print("epoch {}: train {:.2f}, test {:.2f} nats/image (negative ELBO){}, {:.2f} ms/step\n", epoch + 1,
+               train_loss.back(), test_loss.back(), uses_tau ? fmt::format(", tau {:.3f}", tau) : std::string(),
+               step_ms.back());
     nn::save_checkpoint(o.out + "/checkpoint.safetensors", vae, opt,
                         {{"epoch", std::to_string(epoch + 1)}, {"estimator", o.estimator}});
   }
 
   write_pictures(vae, test, train_loss, test_loss, o);
+  // tau is the schedule's value at the end of the epoch (the Gumbel estimators use it).
   util::CsvWriter csv(o.out + "/metrics.csv", {"epoch", "train_objective", "test_neg_elbo", "tau", "step_ms"});
   for (size_t e = 0; e < train_loss.size(); ++e)
     csv.row({double(e + 1), train_loss[e], test_loss[e], taus[e], step_ms[e]});
   double mean_step_ms = 0;
   for (double ms : step_ms) mean_step_ms += ms / double(step_ms.size());
-  util::write_metrics_json(o.out + "/metrics.json", {{"test_neg_elbo_nats", test_loss.back()},
-                                                     {"train_objective_nats", train_loss.back()},
-                                                     {"final_tau", tau},
-                                                     {"step_ms", mean_step_ms},
-                                                     {"epochs", double(o.epochs)},
-                                                     {"samples_per_image", double(o.samples)}});
+  std::vector<std::pair<std::string, double>> metrics = {{"test_neg_elbo_nats", test_loss.back()},
+                                                         {"train_objective_nats", train_loss.back()},
+                                                         {"step_ms", mean_step_ms},
+                                                         {"epochs", double(o.epochs)}};
+  metrics.push_back(uses_tau ? std::pair{std::string("final_tau"), tau}
+                             : std::pair{std::string("samples_per_image"), double(o.samples)});
+  util::write_metrics_json(o.out + "/metrics.json", metrics);
   fmt::print("test negative ELBO {:.2f} nats/image ({}); mean train step {:.2f} ms (batch {})\n"
              "wrote {}/samples.png, reconstructions.png, loss.png, metrics.csv, metrics.json, checkpoint.safetensors\n",
              test_loss.back(), o.estimator, mean_step_ms, o.batch, o.out);
