@@ -1,6 +1,6 @@
 // cat_vae_fmnist: a VAE with 20 categorical latents of 10 classes (models/categorical_vae.h, the
 // Gumbel-Softmax paper's setup) trained on Fashion-MNIST with Adam, its discrete latents' gradient
-// estimated by --estimator gumbel | st-gumbel | reinforce-loo. The Gumbel temperature is annealed,
+// estimated by --estimator gumbel | st-gumbel | reinforce-loo | reinforce-ema. The Gumbel temperature is annealed,
 // tau = max(tau_min, exp(-r t)) at step t. After every epoch it prints the test negative ELBO with
 // discrete samples z ~ q(z|x) (the same bound for every estimator), and writes to --out (default
 // out/cat_vae/<estimator>):
@@ -73,7 +73,8 @@ void write_pictures(const models::CategoricalVae& vae, const data::LabeledImages
 
 int run(const Options& o) {
   const models::LatentEstimator estimator = models::parse_latent_estimator(o.estimator);
-  const bool uses_tau = estimator != models::LatentEstimator::ReinforceLeaveOneOut;
+  const bool uses_tau = estimator == models::LatentEstimator::Gumbel ||
+                        estimator == models::LatentEstimator::StraightThroughGumbel;
   data::LabeledImages train = data::load_fashion_mnist("train", o.data);
   data::LabeledImages test = data::load_fashion_mnist("test", o.data);
   Generator gen(uint64_t(o.seed));  // initial weights, then the training noise
@@ -131,8 +132,11 @@ int run(const Options& o) {
                                                          {"train_objective_nats", train_loss.back()},
                                                          {"step_ms", mean_step_ms},
                                                          {"epochs", double(o.epochs)}};
-  metrics.push_back(uses_tau ? std::pair{std::string("final_tau"), tau}
-                             : std::pair{std::string("samples_per_image"), double(o.samples)});
+  if (uses_tau)
+    metrics.push_back({"final_tau", tau});
+  else
+    metrics.push_back({"samples_per_image",
+                       estimator == models::LatentEstimator::ReinforceLeaveOneOut ? double(o.samples) : 1.0});
   util::write_metrics_json(o.out + "/metrics.json", metrics);
   fmt::print("test negative ELBO {:.2f} nats/image ({}); mean train step {:.2f} ms (batch {})\n"
              "wrote {}/samples.png, reconstructions.png, loss.png, metrics.csv, metrics.json, checkpoint.safetensors\n",
@@ -146,7 +150,7 @@ int main(int argc, char** argv) {
   Options o;
   util::ArgParser args("cat_vae_fmnist",
                        "Train a VAE with 20 categorical latents on Fashion-MNIST with a chosen gradient estimator.");
-  args.add("estimator", &o.estimator, "gumbel, st-gumbel or reinforce-loo");
+  args.add("estimator", &o.estimator, "gumbel, st-gumbel, reinforce-loo or reinforce-ema");
   args.add("epochs", &o.epochs, "passes over the 60,000 training images");
   args.add("batch", &o.batch, "images per Adam step");
   args.add("samples", &o.samples, "reinforce-loo: latent samples per image (>= 2; the baseline leaves one out)");
@@ -158,8 +162,10 @@ int main(int argc, char** argv) {
   args.add("data", &o.data, "folder with the Fashion-MNIST .gz files");
   if (auto exit_code = args.parse(argc, argv)) return *exit_code;
 
-  if (o.estimator != "gumbel" && o.estimator != "st-gumbel" && o.estimator != "reinforce-loo")
-    return args.error(fmt::format("--estimator must be gumbel, st-gumbel or reinforce-loo, got '{}'", o.estimator));
+  if (o.estimator != "gumbel" && o.estimator != "st-gumbel" && o.estimator != "reinforce-loo" &&
+      o.estimator != "reinforce-ema")
+    return args.error(fmt::format("--estimator must be gumbel, st-gumbel, reinforce-loo or reinforce-ema, got '{}'",
+                                  o.estimator));
   if (o.epochs < 1) return args.error(fmt::format("--epochs must be at least 1, got {}", o.epochs));
   if (o.batch < 1 || o.batch > 60000) return args.error(fmt::format("--batch must be in [1, 60000], got {}", o.batch));
   if (o.samples < 2 || o.samples > 1024)

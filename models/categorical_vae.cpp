@@ -6,6 +6,7 @@
 #include "autograd/estimators.h"
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
+#include "core/creation.h"
 
 namespace tg::models {
 
@@ -14,15 +15,16 @@ const char* latent_estimator_name(LatentEstimator e) {
     case LatentEstimator::Gumbel: return "gumbel";
     case LatentEstimator::StraightThroughGumbel: return "st-gumbel";
     case LatentEstimator::ReinforceLeaveOneOut: return "reinforce-loo";
+    case LatentEstimator::ReinforceMovingAverage: return "reinforce-ema";
   }
   return "?";
 }
 
 LatentEstimator parse_latent_estimator(const std::string& name) {
-  for (auto e :
-       {LatentEstimator::Gumbel, LatentEstimator::StraightThroughGumbel, LatentEstimator::ReinforceLeaveOneOut})
+  for (auto e : {LatentEstimator::Gumbel, LatentEstimator::StraightThroughGumbel,
+                 LatentEstimator::ReinforceLeaveOneOut, LatentEstimator::ReinforceMovingAverage})
     if (name == latent_estimator_name(e)) return e;
-  fail("CategoricalVae: unknown estimator '{}' (expected gumbel, st-gumbel or reinforce-loo)", name);
+  fail("CategoricalVae: unknown estimator '{}' (expected gumbel, st-gumbel, reinforce-loo or reinforce-ema)", name);
 }
 
 namespace {
@@ -65,24 +67,34 @@ Tensor CategoricalVae::reconstruction(const Tensor& z, const Tensor& x) const {
 }
 
 CategoricalVaeLoss CategoricalVae::loss(const Tensor& x, LatentEstimator estimator, double tau, int64_t samples,
-                                       Generator& gen) const {
+                                       Generator& gen) {
   Tensor logits = encode(x);  // (N, L, K)
   Tensor kl = kl_to_uniform(logits);
-  if (estimator != LatentEstimator::ReinforceLeaveOneOut) {
+  if (estimator == LatentEstimator::Gumbel || estimator == LatentEstimator::StraightThroughGumbel) {
     bool hard = estimator == LatentEstimator::StraightThroughGumbel;
     Tensor rec = reconstruction(gumbel_softmax(logits, tau, hard, gen), x);
     return {mean(add(rec, kl)), rec, kl};
   }
-  TG_CHECK(samples >= 2, "CategoricalVae: reinforce-loo needs samples >= 2 per image, got {}", samples);
+  const bool leave_one_out = estimator == LatentEstimator::ReinforceLeaveOneOut;
+  TG_CHECK(!leave_one_out || samples >= 2, "CategoricalVae: reinforce-loo needs samples >= 2 per image, got {}",
+           samples);
+  const int64_t s = leave_one_out ? samples : 1;
   // S samples per image: q, z and the reconstruction get a leading sample axis, (S, N, ...).
-  Categorical q = Categorical::from_logits(expand(unsqueeze(logits, 0), {samples, x.size(0), config_.latents,
+  Categorical q = Categorical::from_logits(expand(unsqueeze(logits, 0), {s, x.size(0), config_.latents,
                                                                          config_.classes}));
   Tensor y = q.sample(gen);  // (S, N, L) class indices
   Tensor rec = reconstruction(one_hot(y, config_.classes, x.dtype()), x);  // (S, N)
   Tensor log_q = sum(q.log_prob(y), {-1});                                   // log q(z|x), (S, N)
+  Tensor baseline;
+  if (leave_one_out) {
+    baseline = leave_one_out_baseline(rec, 0);
+  } else {
+    baseline = full_like(rec, reconstruction_baseline_.value());
+    reconstruction_baseline_.update(mean(rec).item<double>());
+  }
   // The decoder's gradient is pathwise (rec); the encoder's is (rec_s - b_s) grad log q(z_s|x);
   // the KL's is analytic.
-  Tensor surrogate = score_function(log_q, rec, leave_one_out_baseline(rec, 0));
+  Tensor surrogate = score_function(log_q, rec, baseline);
   return {add(mean(add(rec, surrogate)), mean(kl)), mean(rec, {0}), kl};
 }
 

@@ -5,17 +5,20 @@
 //   KL(q_i || U(K)) = sum_k q_ik log(K q_ik) = log K - H(q_i),
 // and the expected reconstruction's gradient estimated by one of three estimators
 // (autograd/estimators.h): the Gumbel-Softmax relaxation, straight-through Gumbel, or REINFORCE
-// with the leave-one-out baseline over several samples.
+// with the leave-one-out baseline over several samples, or with one sample and a moving-average
+// baseline (the single-sample score function the Gumbel-Softmax paper compares against).
 #pragma once
 #include <string>
 #include <vector>
 
+#include "autograd/estimators.h"
 #include "nn/mlp.h"
 
 namespace tg::models {
 
-enum class LatentEstimator { Gumbel, StraightThroughGumbel, ReinforceLeaveOneOut };
-const char* latent_estimator_name(LatentEstimator e);       // "gumbel", "st-gumbel", "reinforce-loo"
+enum class LatentEstimator { Gumbel, StraightThroughGumbel, ReinforceLeaveOneOut, ReinforceMovingAverage };
+// "gumbel", "st-gumbel", "reinforce-loo", "reinforce-ema"
+const char* latent_estimator_name(LatentEstimator e);
 LatentEstimator parse_latent_estimator(const std::string& name);  // the inverse; tg::Error otherwise
 
 struct CategoricalVaeConfig {
@@ -42,9 +45,11 @@ class CategoricalVae : public nn::Module {
   //   gumbel / st-gumbel: one relaxed (or straight-through one-hot) sample at temperature tau;
   //   reinforce-loo:      `samples` >= 2 discrete samples per image, the score-function
   //                       surrogate with the leave-one-out baseline for the encoder, plus the
-  //                       reconstruction itself for the decoder's pathwise gradient.
-  CategoricalVaeLoss loss(const Tensor& x, LatentEstimator estimator, double tau, int64_t samples,
-                          Generator& gen) const;
+  //                       reconstruction itself for the decoder's pathwise gradient;
+  //   reinforce-ema:      the same with one sample per image and, as baseline, the moving average
+  //                       (decay 0.9) of the batch-mean reconstruction of the earlier calls, which
+  //                       this call then updates (a running statistic, like BatchNorm's).
+  CategoricalVaeLoss loss(const Tensor& x, LatentEstimator estimator, double tau, int64_t samples, Generator& gen);
   // (N,) negative ELBO with a discrete sample z ~ q(z|x): the bound every estimator is judged by.
   Tensor neg_elbo(const Tensor& x, Generator& gen) const;
   const CategoricalVaeConfig& config() const { return config_; }
@@ -55,6 +60,7 @@ class CategoricalVae : public nn::Module {
 
   CategoricalVaeConfig config_;
   std::shared_ptr<nn::MLP> encoder_, decoder_;
+  MovingAverageBaseline reconstruction_baseline_{0.9};  // reinforce-ema
 };
 
 }  // namespace tg::models

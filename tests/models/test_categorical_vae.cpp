@@ -1,6 +1,6 @@
 // The categorical VAE: the KL to the uniform prior is log K - H per latent, every estimator's
 // objective gives the encoder and the decoder a gradient, and training lowers the discrete
-// negative ELBO on a small Fashion-MNIST subset with each of the three estimators.
+// negative ELBO on a small Fashion-MNIST subset with each of the four estimators.
 #include <cmath>
 
 #include "data/fashion_mnist.h"
@@ -15,7 +15,7 @@ namespace {
 models::CategoricalVaeConfig tiny() { return {.input = 784, .latents = 4, .classes = 3, .hidden = {32}}; }
 
 const LatentEstimator kEstimators[] = {LatentEstimator::Gumbel, LatentEstimator::StraightThroughGumbel,
-                                       LatentEstimator::ReinforceLeaveOneOut};
+                                       LatentEstimator::ReinforceLeaveOneOut, LatentEstimator::ReinforceMovingAverage};
 
 }  // namespace
 
