@@ -59,12 +59,12 @@ struct Bernoulli {
 struct Categorical {
   Tensor logits;  // (..., K), log p
 
-  // Rows of probs (..., K) must be non-negative with a positive sum; they are normalised, and
+  // Rows of probs (..., K) must be finite, non-negative, with a positive sum; they are normalised, and
   // zeros become the dtype's smallest normal number before the log (so entropy stays finite).
   static Categorical from_probs(const Tensor& probs);
   static Categorical from_logits(const Tensor& logits);
   int64_t num_classes() const { return logits.size(-1); }
-  Tensor probs() const;  // softmax(l), (..., K)
+  Tensor probs() const;  // exp(log p) = softmax of the logits given, (..., K)
   // i64 class indices (...), by the Gumbel-max trick: argmax_k (l_k + g_k), g_k ~ Gumbel(0, 1)
   // i.i.d., is distributed as softmax(l) (see autograd/estimators.h). No gradient.
   Tensor sample(Generator& gen) const;
