@@ -113,6 +113,20 @@ constexpr const char* dtype_name(DType t) {
 }
 constexpr bool is_floating(DType t) { return t != DType::i32 && t != DType::i64; }
 
+// torch.finfo's two most used numbers for a floating dtype: eps, the gap between 1 and the next
+// value, and tiny, the smallest positive normal number (clamps that keep logs finite).
+struct FInfo {
+  double eps, tiny;
+};
+constexpr FInfo finfo(DType t) {
+  switch (t) {
+    case DType::f64: return {2.220446049250313e-16, 2.2250738585072014e-308};
+    case DType::f16: return {9.765625e-4, 6.103515625e-5};
+    case DType::bf16: return {7.8125e-3, 1.1754943508222875e-38};
+    default: return {1.1920928955078125e-7, 1.1754943508222875e-38};  // f32 (integers: unused)
+  }
+}
+
 template <class T> struct dtype_of;
 template <> struct dtype_of<float> { static constexpr DType value = DType::f32; };
 template <> struct dtype_of<double> { static constexpr DType value = DType::f64; };

@@ -17,6 +17,7 @@
 #include "nn/checkpoint.h"
 #include "tapegrad.h"
 #include "util/args.h"
+#include "util/image.h"
 #include "util/output.h"
 #include "util/plot.h"
 #include "util/progress.h"
@@ -116,23 +117,10 @@ std::vector<float> decode_images(const models::Vae& vae, const Tensor& z) {
   return sigmoid(vae.decode(z)).to_vector();
 }
 
-// A picture of `rows` x `cols` 28x28 tiles (images[r * cols + c]) with a title strip on top.
-void write_grid(const std::string& path, const std::string& title, const std::vector<float>& images, int rows,
-                int cols, int scale = 3) {
-  const int tile = 28 * scale, gap = 2, head = 28;
-  util::Image img(cols * (tile + gap) + gap, head + rows * (tile + gap) + gap, {255, 255, 255});
-  img.text(gap + 2, 8, title, {40, 40, 40});
-  for (int r = 0; r < rows; ++r)
-    for (int c = 0; c < cols; ++c)
-      img.draw_gray(gap + c * (tile + gap), head + r * (tile + gap), &images[size_t(r * cols + c) * 784], 28, 28,
-                    scale);
-  img.write_png(path);
-}
-
 void write_pictures(const models::Vae& vae, const data::LabeledImages& test, const RunState& s, const Options& o) {
   NoGradGuard no_grad;
   Generator gen(uint64_t(o.seed) + 2);
-  write_grid(o.out + "/samples.png", "64 samples from the prior: decode(z), z ~ N(0, I)",
+  util::write_image_grid(o.out + "/samples.png", "64 samples from the prior: decode(z), z ~ N(0, I)",
              decode_images(vae, randn({64, o.latent}, gen)), 8, 8);
 
   // 32 test images, each beside its reconstruction decode(mu(x)).
@@ -141,7 +129,7 @@ void write_pictures(const models::Vae& vae, const data::LabeledImages& test, con
   for (int i = 0; i < 32; ++i)
     for (const auto* src : {&originals, &recon})
       pairs.insert(pairs.end(), src->begin() + i * 784, src->begin() + (i + 1) * 784);
-  write_grid(o.out + "/reconstructions.png", "test image | reconstruction (4 pairs per row)", pairs, 8, 8);
+  util::write_image_grid(o.out + "/reconstructions.png", "test image | reconstruction (4 pairs per row)", pairs, 8, 8);
 
   // Walks z = (1 - t) mu(a) + t mu(b) between the first test images of two classes, with the two
   // images themselves at the ends of each row.
@@ -165,8 +153,9 @@ void write_pictures(const models::Vae& vae, const data::LabeledImages& test, con
     walk.insert(walk.end(), mids.begin(), mids.end());
     walk.insert(walk.end(), ends.begin() + 784, ends.end());
   }
-  write_grid(o.out + "/interpolation.png", "latent walks: ankle boot-sneaker, T-shirt-dress, pullover-coat, "
-             "trouser-dress, sandal-bag, shirt-bag", walk, 6, steps + 2);
+  util::write_image_grid(o.out + "/interpolation.png",
+                         "latent walks: ankle boot-sneaker, T-shirt-dress, pullover-coat, trouser-dress, sandal-bag, "
+                         "shirt-bag", walk, 6, steps + 2);
 
   std::vector<double> epochs;
   for (size_t i = 1; i <= s.train_loss.size(); ++i) epochs.push_back(double(i));

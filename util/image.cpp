@@ -96,4 +96,19 @@ void Image::write_png(const std::string& path) const {
   TG_CHECK(ok != 0, "write_png: could not write {} ({}x{} RGB)", path, width_, height_);
 }
 
+void write_image_grid(const std::string& path, const std::string& title, const std::vector<float>& images, int rows,
+                      int cols, int tile, int scale) {
+  TG_CHECK(images.size() >= size_t(rows) * cols * tile * tile,
+           "write_image_grid: {} values are fewer than {} x {} tiles of {} x {}", images.size(), rows, cols, tile,
+           tile);
+  const int side = tile * scale, gap = 2, head = 28;
+  Image img(cols * (side + gap) + gap, head + rows * (side + gap) + gap, {255, 255, 255});
+  img.text(gap + 2, 8, title, {40, 40, 40});
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c)
+      img.draw_gray(gap + c * (side + gap), head + r * (side + gap), &images[size_t(r * cols + c) * tile * tile],
+                    tile, tile, scale);
+  img.write_png(path);
+}
+
 }  // namespace tg::util

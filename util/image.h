@@ -39,4 +39,9 @@ class Image {
   std::vector<uint8_t> pixels_;  // row-major, 3 bytes per pixel
 };
 
+// A picture of rows x cols greyscale tiles of tile x tile values in [0, 1] (tile t = r * cols + c
+// starts at images[t * tile * tile]), each magnified by `scale`, under a title strip; as PNG.
+void write_image_grid(const std::string& path, const std::string& title, const std::vector<float>& images, int rows,
+                      int cols, int tile = 28, int scale = 3);
+
 }  // namespace tg::util
