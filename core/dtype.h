@@ -112,6 +112,8 @@ constexpr const char* dtype_name(DType t) {
   return "?";
 }
 constexpr bool is_floating(DType t) { return t != DType::i32 && t != DType::i64; }
+// The 16-bit storage types (mixed precision's compute dtypes).
+constexpr bool is_half(DType t) { return t == DType::f16 || t == DType::bf16; }
 
 template <class T> struct dtype_of;
 template <> struct dtype_of<float> { static constexpr DType value = DType::f32; };

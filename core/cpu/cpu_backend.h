@@ -84,6 +84,15 @@ class CpuBackend final : public Backend {
 
 CpuBackend& instance();
 
+// The CPU allocator's counts, in 64-byte rounded sizes (the CUDA allocator's stats, in spirit).
+struct MemoryStats {
+  size_t bytes_in_use = 0;       // handed out to tensors and not yet freed
+  size_t peak_bytes_in_use = 0;  // the largest bytes_in_use since start or reset_peak_memory_stats()
+  size_t bytes_cached = 0;       // freed blocks kept in the free lists for reuse
+};
+MemoryStats memory_stats();
+void reset_peak_memory_stats();
+
 // Row-major GEMM without BLAS: the fallback when CBLAS is absent (cpu/gemm_blocked.cpp), and the
 // naive triple loop tests compare against. Both compute C = alpha op(A) op(B) + beta C in f32.
 void gemm_blocked_f32(const GemmArgs& g);
