@@ -105,6 +105,7 @@ std::vector<float> gradient_values(const nn::Module& model) {
 
 RunResult train(const RunSpec& spec, const Options& o, const data::LabeledImages& train_set,
                 const data::LabeledImages& test_set, GradientHistogram* histogram) {
+  size_t base_bytes = cpu::memory_stats().bytes_in_use;  // the data sets; the run's memory comes on top
   Generator gen(uint64_t(o.seed));
   nn::MLP model({784, o.hidden, o.hidden, 10}, nn::Activation::Relu, true, gen);
   std::optional<nn::amp::MasterWeights> master;
@@ -117,13 +118,13 @@ RunResult train(const RunSpec& spec, const Options& o, const data::LabeledImages
   RunResult r;
   int64_t steps = loader.num_batches(), zeros = 0, sampled = 0;
   double train_seconds = 0;
-  size_t base_bytes = cpu::memory_stats().bytes_in_use;
-  cpu::reset_peak_memory_stats();
+  size_t peak_bytes = 0;  // the most in use during a training step: weights, optimizer state, activations
   util::ProgressBar bar(o.epochs * steps, spec.name);
   for (int64_t epoch = 0; epoch < o.epochs; ++epoch) {
     loader.set_epoch(epoch);
     for (int64_t b = 0; b < steps; ++b) {
       data::Batch batch = loader.batch(b);
+      cpu::reset_peak_memory_stats();
       auto t0 = std::chrono::steady_clock::now();
       model.zero_grad();
       Tensor loss = cross_entropy(model(batch.inputs.to(spec.dtype)), batch.targets);  // f32 in every run
@@ -135,6 +136,7 @@ RunResult train(const RunSpec& spec, const Options& o, const data::LabeledImages
         opt.step();
       }
       train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      peak_bytes = std::max(peak_bytes, cpu::memory_stats().peak_bytes_in_use);
       r.step_loss.push_back(loss.item<double>());
       r.step_scale.push_back(scaler.loss_scale());
       if (int64_t(r.step_loss.size()) % o.sample_every == 0) {
@@ -150,7 +152,7 @@ RunResult train(const RunSpec& spec, const Options& o, const data::LabeledImages
   bar.finish();
   std::tie(r.test_loss, r.test_accuracy) = evaluate(model, test_set, spec.dtype);
   r.step_ms = 1e3 * train_seconds / double(r.step_loss.size());
-  r.peak_mib = double(cpu::memory_stats().peak_bytes_in_use - base_bytes) / (1 << 20);
+  r.peak_mib = double(peak_bytes - base_bytes) / (1 << 20);
   r.skipped = int64_t(r.skipped_at.size());
   r.final_scale = scaler.loss_scale();
   r.zero_grad_percent = sampled ? 100.0 * double(zeros) / double(sampled) : 0;
