@@ -31,8 +31,10 @@ bool MasterWeights::unscale_grads(double inv_scale, bool check_finite) {
       continue;
     }
     if (check_finite && !backend(g.device()).all_finite(g.dtype(), g.data(), g.numel())) return false;
-    Tensor g32 = g.to(DType::f32);
-    master_[i].set_grad(inv_scale == 1.0 ? g32 : mul(g32, inv_scale));
+    Tensor g32 = cast(g, DType::f32);  // always a new tensor: divided by S in place, no second copy
+    if (inv_scale != 1.0)
+      backend(g32.device()).unary(UnaryOp::MulScalar, DType::f32, g32.data(), g32.data(), g32.numel(), inv_scale, 0);
+    master_[i].set_grad(g32);
   }
   return true;
 }
