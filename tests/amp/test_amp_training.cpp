@@ -32,21 +32,21 @@ bool same_values(const Tensor& a, const Tensor& b) { return a.to_vector() == b.t
 
 struct Run {
   double loss;           // the final model's unweighted MSE on the training data, in its precision
-  bool moved;            // whether any parameter changed
+  bool moved;            // whether the weight changed from its initial value
   int64_t skipped = 0;
   double final_scale = 1;
 };
 
 // Full-batch SGD for kSteps steps. SGD on w * loss with lr / w is SGD on the loss with lr, exactly
 // in f32 (w is a power of two), so the weight only matters where a gradient is rounded to f16.
-// `compute` is f32 (plain training) or f16/bf16 with master weights; `scaler` applies to those.
+// `compute` is f32 (plain training) or f16/bf16 with master weights and a LossScaler(`scaling`).
 Run train(DType compute, LossScalerOptions scaling) {
   Regression d = make_data();
   Generator gen(12);
   nn::Linear model(16, 4, /*bias=*/true, gen);
   Tensor w0 = model.weight.clone();
   nn::SGDOptions sgd{.lr = 0.5 / kLossWeight};
-  auto loss_of = [&](const Tensor& x) { return mse_loss(model(x), d.y); };  // f32 for any model dtype
+  auto loss_of = [&model, &d](const Tensor& x) { return mse_loss(model(x), d.y); };  // f32 for any model dtype
   if (compute == DType::f32) {
     nn::SGD opt(model.parameters(), sgd);
     for (int s = 0; s < kSteps; ++s) {
