@@ -11,6 +11,7 @@
 #include "core/random.h"
 #include "core/tensor.h"
 #include "nn/activation.h"
+#include "nn/amp.h"
 #include "nn/clip_grad.h"
 #include "nn/dropout.h"
 #include "nn/embedding.h"

@@ -33,7 +33,7 @@ void step(Inputs& in) {
 double working_mib(Inputs& in) {
   for (tg::Tensor* t : {&in.q, &in.k, &in.v}) t->zero_grad();
   const size_t before = tg::cpu::memory_stats().bytes_in_use;
-  tg::cpu::reset_peak_memory();
+  tg::cpu::reset_peak_memory_stats();
   step(in);
   const size_t peak = tg::cpu::memory_stats().peak_bytes_in_use, returned = 4 * in.q.nbytes();
   return double(peak - before - returned) / (1 << 20);

@@ -20,11 +20,15 @@ LayerNorm::LayerNorm(int64_t normalized_shape, double eps, bool elementwise_affi
 Tensor LayerNorm::forward(const Tensor& x) const {
   TG_CHECK(x.dim() >= 1 && x.size(-1) == normalized_shape, "LayerNorm({}): input {} must end in {}",
            normalized_shape, describe(x), normalized_shape);
-  Tensor centered = sub(x, mean(x, {-1}, /*keepdim=*/true));
+  // f16/bf16 inputs are normalised in f32 and the result rounded back: squares of f16 values
+  // overflow from 256 up, and the variance of values that agree in their leading digits is lost in
+  // f16's 11 bits.
+  Tensor xf = upcast_half(x);
+  Tensor centered = sub(xf, mean(xf, {-1}, /*keepdim=*/true));
   Tensor variance = mean(square(centered), {-1}, /*keepdim=*/true);  // population variance
   Tensor y = div(centered, sqrt(add(variance, eps)));
-  if (weight.defined()) y = add(mul(y, weight), bias);
-  return y;
+  if (weight.defined()) y = add(mul(y, upcast_half(weight)), upcast_half(bias));
+  return y.to(x.dtype());
 }
 
 }  // namespace tg::nn

@@ -110,7 +110,7 @@ Image LineChart::render(int width, int height) const {
         continue;
       }
       double x1 = px(s.x[i]), y1 = py(s.y[i]);
-      if (have_prev) img.line(x0, y0, x1, y1, s.color, 2);
+      if (have_prev && s.line) img.line(x0, y0, x1, y1, s.color, 2);
       if (s.markers) img.fill_circle(x1, y1, 3, s.color);
       x0 = x1, y0 = y1, have_prev = true;
     }
@@ -121,7 +121,8 @@ Image LineChart::render(int width, int height) const {
     if (s.name.empty()) continue;
     int y = top + 10 + 16 * row++;
     int x = left + pw - 16 - Image::text_width(s.name) - 26;
-    img.fill_rect(x, y + 4, 20, 3, s.color);
+    if (s.line) img.fill_rect(x, y + 4, 20, 3, s.color);
+    else img.fill_circle(x + 10, y + 5, 3, s.color);
     img.text(x + 26, y, s.name, kInk);
   }
   return img;

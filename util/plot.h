@@ -12,7 +12,8 @@ struct Series {
   std::string name;  // shown in the legend
   std::vector<double> x, y;
   Rgb color;
-  bool markers = true;  // a dot at each point as well as the line
+  bool markers = true;  // a dot at each point
+  bool line = true;     // a line through consecutive points
 };
 
 struct LineChart {

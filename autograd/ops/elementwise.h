@@ -54,6 +54,9 @@ Tensor ge(const Tensor& a, double s);
 
 // Differentiable cast (the gradient is cast back); same as x.to(dtype).
 Tensor cast(const Tensor& x, DType dtype);
+// x in f32 when it is f16/bf16, x itself otherwise: how reductions, layer norm and losses keep
+// their sums in f32 whatever the storage type (a sum of f16 values leaves f16's range at 65504).
+inline Tensor upcast_half(const Tensor& x) { return is_half(x.dtype()) ? cast(x, DType::f32) : x; }
 
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }

@@ -78,13 +78,14 @@ static Tensor pick_nll(const Tensor& log_probs, const Tensor& idx, Reduction red
   return reduce_loss(neg(picked), reduction);
 }
 
+// The losses below compute f16/bf16 inputs in f32 and return an f32 loss (upcast_half).
 Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction reduction) {
-  return pick_nll(log_probs, checked_targets(Op::NllLoss, log_probs, target), reduction);
+  return pick_nll(upcast_half(log_probs), checked_targets(Op::NllLoss, log_probs, target), reduction);
 }
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduction) {
   Tensor idx = checked_targets(Op::CrossEntropy, logits, target);
-  return pick_nll(log_softmax(logits, 1), idx, reduction);
+  return pick_nll(log_softmax(upcast_half(logits), 1), idx, reduction);
 }
 
 // BCE(x, y) = -[y log sigma(x) + (1 - y) log(1 - sigma(x))] = softplus(x) - x y,
@@ -92,13 +93,14 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
 Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target, Reduction reduction) {
   TG_CHECK(logits.shape() == target.shape(), "BinaryCrossEntropyWithLogits: logits {} and target {} differ in shape",
            describe(logits), describe(target));
-  return reduce_loss(sub(softplus(logits), mul(logits, target)), reduction);
+  Tensor x = upcast_half(logits), y = upcast_half(target);
+  return reduce_loss(sub(softplus(x), mul(x, y)), reduction);
 }
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
   TG_CHECK(input.shape() == target.shape(), "MseLoss: input {} and target {} differ in shape", describe(input),
            describe(target));
-  return reduce_loss(square(sub(input, target)), reduction);
+  return reduce_loss(square(sub(upcast_half(input), upcast_half(target))), reduction);
 }
 
 // Keeping each element with probability q = 1 - p and scaling by 1/q leaves E[out] = x.

@@ -7,6 +7,10 @@ namespace tg {
 
 enum class Reduction { Mean, Sum, None };
 
+// The losses take f16/bf16 inputs and compute them in f32, returning an f32 loss (as under
+// torch.autocast): a sum over a batch leaves f16's range, and the loss scaler multiplies the
+// loss by up to 2^24 (nn/amp.h). Their gradients flow back to the inputs in the inputs' dtype.
+
 Tensor softmax(const Tensor& x, int64_t axis = -1);
 Tensor log_softmax(const Tensor& x, int64_t axis = -1);
 // logits (N, C) or (N, C, ...) with class indices target (N) or (N, ...) as i64/i32.

@@ -32,9 +32,12 @@ Tensor sum(const Tensor& x, const Axes& axes, bool keepdim) {
   return out;
 }
 
+// mean = sum / N. For f16/bf16 x the sum and the division happen in f32 and only the mean is
+// rounded back: the intermediate sum of N half values can leave f16's range where the mean does not.
 Tensor mean(const Tensor& x, const Axes& axes, bool keepdim) {
   std::vector<int64_t> ax = raw::normalize_axes(axes, x.dim(), Op::Mean);
   raw::check_floating(Op::Mean, x);
+  if (is_half(x.dtype())) return cast(mean(upcast_half(x), ax, keepdim), x.dtype());
   return mul(sum(x, ax, keepdim), 1.0 / double(reduced_count(x.shape(), ax)));
 }
 
@@ -60,6 +63,7 @@ Tensor min(const Tensor& x, const Axes& axes, bool keepdim) { return extremum(Op
 Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdim) {
   std::vector<int64_t> ax = raw::normalize_axes(axes, x.dim(), Op::LogSumExp);
   raw::check_floating(Op::LogSumExp, x);
+  if (is_half(x.dtype())) return cast(logsumexp(upcast_half(x), ax, keepdim), x.dtype());  // f32 inside, as mean
   // m is a constant (no node): where the max is +-inf it is replaced by 0.
   Tensor m = raw::reduce_keepdim(ReduceOp::Max, x, ax);
   Tensor finite = raw::binary(Op::LogSumExp, BinaryOp::Lt, raw::unary(UnaryOp::Abs, m), full_like(m, INFINITY));
@@ -73,6 +77,8 @@ Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdim) {
 Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) {
   std::vector<int64_t> ax = raw::normalize_axes(axes, x.dim(), Op::Var);
   raw::check_floating(Op::Var, x);
+  // f32 inside for half x: squares of f16 values overflow from 256 up
+  if (is_half(x.dtype())) return cast(var(upcast_half(x), ax, correction, keepdim), x.dtype());
   int64_t n = reduced_count(x.shape(), ax);
   TG_CHECK(n - correction > 0, "Var: {} elements with correction {} leave no degrees of freedom", n, correction);
   Tensor centered = sub(x, mean(x, ax, /*keepdim=*/true));

@@ -89,6 +89,16 @@ class CpuBackend final : public Backend {
 
 CpuBackend& instance();
 
+// The CPU allocator's counts, in 64-byte rounded sizes (the CUDA allocator's stats, in spirit):
+// tests and benches measure an op's working memory with these.
+struct MemoryStats {
+  size_t bytes_in_use = 0;       // handed out to tensors and not yet freed
+  size_t peak_bytes_in_use = 0;  // the largest bytes_in_use since start or reset_peak_memory_stats()
+  size_t bytes_cached = 0;       // freed blocks kept in the free lists for reuse
+};
+MemoryStats memory_stats();
+void reset_peak_memory_stats();
+
 // Row-major GEMM without BLAS: the fallback when CBLAS is absent (cpu/gemm_blocked.cpp), and the
 // naive triple loop tests compare against. Both compute C = alpha op(A) op(B) + beta C in f32.
 void gemm_blocked_f32(const GemmArgs& g);
@@ -105,16 +115,5 @@ void attention_forward_reference(double* o, double* lse, const double* q, const 
                                  const AttentionArgs& args);
 void attention_backward_reference(double* dq, double* dk, double* dv, const double* q, const double* k,
                                   const double* v, const double* dout, const AttentionArgs& args);
-
-// Host memory handed out by CpuBackend::allocate (rounded to 64 bytes), as the CUDA allocator's
-// stats: what is in use now, the most in use since start or the last reset, and what waits in
-// the free lists. Tests and benches measure an op's working memory with these.
-struct MemoryStats {
-  size_t bytes_in_use = 0;
-  size_t peak_bytes_in_use = 0;
-  size_t bytes_cached = 0;
-};
-MemoryStats memory_stats();
-void reset_peak_memory();  // peak_bytes_in_use = bytes_in_use
 
 }  // namespace tg::cpu

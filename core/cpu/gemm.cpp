@@ -1,5 +1,6 @@
 // CPU GEMM dispatch: f32/f64 through CBLAS when built with it (the blocked kernel otherwise),
 // f16/bf16 by widening to f32, multiplying with sgemm, and rounding the result back.
+#include <algorithm>
 #include <vector>
 
 #include "core/cpu/cpu_backend.h"
@@ -90,27 +91,43 @@ void dgemm(const GemmArgs& g) {
   run_dgemm(g);
 }
 
-// Half inputs: widen each batch's operands to f32, run sgemm, round C back (f32 accumulation).
+// Half inputs: sgemm on f32 copies, so products accumulate in f32, and C is rounded once at the
+// end. B (the weight, in a linear layer) is widened once per batch; op(A) and C go through in tiles
+// of kHalfTileRows rows, so their f32 scratch stays at kHalfTileRows * (k + n) floats however tall
+// A is (a batch of activations).
+constexpr int64_t kHalfTileRows = 256;
+
 template <class H>
 void half_gemm(const GemmArgs& g) {
-  int64_t rows_a = g.trans_a ? g.k : g.m, rows_b = g.trans_b ? g.n : g.k;
-  std::vector<float> a(size_t(rows_a * g.lda)), b(size_t(rows_b * g.ldb)), c(size_t(g.m * g.ldc));
+  int64_t rows_b = g.trans_b ? g.n : g.k, tile = std::min(g.m, kHalfTileRows);
+  std::vector<float> b(size_t(rows_b * g.ldb)), a(size_t(tile * g.k)), c(size_t(tile * g.n));
   for (int64_t bi = 0; bi < g.batch; ++bi) {
     const H* A = static_cast<const H*>(g.a) + bi * g.stride_a;
     const H* B = static_cast<const H*>(g.b) + bi * g.stride_b;
     H* C = static_cast<H*>(g.c) + bi * g.stride_c;
-    for (size_t i = 0; i < a.size(); ++i) a[i] = float(A[i]);
     for (size_t i = 0; i < b.size(); ++i) b[i] = float(B[i]);
-    if (g.beta != 0)
-      for (size_t i = 0; i < c.size(); ++i) c[i] = float(C[i]);
-    GemmArgs f = g;
-    f.a = a.data();
-    f.b = b.data();
-    f.c = c.data();
-    f.batch = 1;
-    sgemm(f);
-    for (int64_t i = 0; i < g.m; ++i)
-      for (int64_t j = 0; j < g.n; ++j) C[i * g.ldc + j] = H(c[size_t(i * g.ldc + j)]);
+    for (int64_t i0 = 0; i0 < g.m; i0 += kHalfTileRows) {
+      int64_t rows = std::min(kHalfTileRows, g.m - i0);
+      // a = rows i0 .. i0 + rows of op(A), row-major (rows, k); c likewise (rows, n)
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t p = 0; p < g.k; ++p)
+          a[size_t(r * g.k + p)] = float(g.trans_a ? A[p * g.lda + i0 + r] : A[(i0 + r) * g.lda + p]);
+      if (g.beta != 0)
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t j = 0; j < g.n; ++j) c[size_t(r * g.n + j)] = float(C[(i0 + r) * g.ldc + j]);
+      GemmArgs f = g;
+      f.trans_a = false;
+      f.m = rows;
+      f.a = a.data();
+      f.lda = g.k;
+      f.b = b.data();
+      f.c = c.data();
+      f.ldc = g.n;
+      f.batch = 1;
+      sgemm(f);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < g.n; ++j) C[(i0 + r) * g.ldc + j] = H(c[size_t(r * g.n + j)]);
+    }
   }
 }
 

@@ -2,8 +2,7 @@
 // copies. Every op allocates its output, so a training step frees and asks again for the same
 // sizes each iteration; aligned_alloc and free cost ~100 ns a pair and fragment glibc's heap.
 // Freed blocks wait in a free list for their (64-byte rounded) size, up to kMaxCachedBytes in
-// all; past that they go back to the system. The cache also counts the bytes handed out and their
-// peak (memory_stats), so tests can measure an op's working memory.
+// all; past that they go back to the system. memory_stats() counts the bytes handed out.
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -25,9 +24,7 @@ struct BlockCache {
   std::mutex mutex;
   std::vector<void*> small[kSmallClasses + 1];           // by size / kAlign
   std::unordered_map<size_t, std::vector<void*>> large;  // by size
-  size_t cached_bytes = 0;
-  size_t in_use_bytes = 0;  // rounded sizes handed out and not yet returned
-  size_t peak_bytes = 0;
+  MemoryStats stats;  // bytes_cached mirrors the free lists' total
 
   // The free list for `size`, or nullptr when there is none yet (allocating never adds entries).
   std::vector<void*>* find(size_t size) {
@@ -52,7 +49,25 @@ BlockCache& cache() {
 
 size_t rounded(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
 
+// With c.mutex held: `size` more bytes are in use.
+void note_allocated(BlockCache& c, size_t size) {
+  c.stats.bytes_in_use += size;
+  c.stats.peak_bytes_in_use = std::max(c.stats.peak_bytes_in_use, c.stats.bytes_in_use);
+}
+
 }  // namespace
+
+MemoryStats memory_stats() {
+  BlockCache& c = cache();
+  std::lock_guard lock(c.mutex);
+  return c.stats;
+}
+
+void reset_peak_memory_stats() {
+  BlockCache& c = cache();
+  std::lock_guard lock(c.mutex);
+  c.stats.peak_bytes_in_use = c.stats.bytes_in_use;
+}
 
 CpuBackend& instance() {
   static CpuBackend b;
@@ -65,22 +80,19 @@ void* CpuBackend::allocate(size_t bytes) {
   BlockCache& c = cache();
   {
     std::lock_guard lock(c.mutex);
-    c.in_use_bytes += size;
-    c.peak_bytes = std::max(c.peak_bytes, c.in_use_bytes);
     std::vector<void*>* blocks = c.find(size);
     if (blocks && !blocks->empty()) {
       void* p = blocks->back();
       blocks->pop_back();
-      c.cached_bytes -= size;
+      c.stats.bytes_cached -= size;
+      note_allocated(c, size);
       return p;
     }
   }
   void* p = std::aligned_alloc(kAlign, size);
-  if (!p) {
-    std::lock_guard lock(c.mutex);
-    c.in_use_bytes -= size;
-    throw std::bad_alloc();
-  }
+  if (!p) throw std::bad_alloc();
+  std::lock_guard lock(c.mutex);
+  note_allocated(c, size);
   return p;
 }
 
@@ -90,26 +102,14 @@ void CpuBackend::deallocate(void* ptr, size_t bytes) {
   BlockCache& c = cache();
   {
     std::lock_guard lock(c.mutex);
-    c.in_use_bytes -= size;
-    if (c.cached_bytes + size <= kMaxCachedBytes) {
+    c.stats.bytes_in_use -= size;
+    if (c.stats.bytes_cached + size <= kMaxCachedBytes) {
       c.list(size).push_back(ptr);
-      c.cached_bytes += size;
+      c.stats.bytes_cached += size;
       return;
     }
   }
   std::free(ptr);
-}
-
-MemoryStats memory_stats() {
-  BlockCache& c = cache();
-  std::lock_guard lock(c.mutex);
-  return {.bytes_in_use = c.in_use_bytes, .peak_bytes_in_use = c.peak_bytes, .bytes_cached = c.cached_bytes};
-}
-
-void reset_peak_memory() {
-  BlockCache& c = cache();
-  std::lock_guard lock(c.mutex);
-  c.peak_bytes = c.in_use_bytes;
 }
 
 void CpuBackend::copy_from_host(void* dst, const void* src, size_t bytes) { if (bytes) std::memcpy(dst, src, bytes); }
