@@ -5,6 +5,7 @@
 // for argmax/argmin, which keeps "first index, NaN counts as extreme" a plain sequential scan.
 #include <type_traits>
 
+#include "core/reduce_math.h"
 #include "cuda/check.h"
 #include "cuda/cuda_backend.h"
 #include "cuda/launch.h"
@@ -12,51 +13,30 @@
 namespace tg::cuda {
 namespace {
 
-template <class T> using acc_t = std::conditional_t<std::is_integral_v<T>, int64_t, double>;
-
-template <ReduceOp OP, class A>
-__device__ A combine(A acc, A v) {
-  if constexpr (OP == ReduceOp::Sum) return acc + v;
-  // NaN wins, as in PyTorch: v != v is true only for NaN
-  else if constexpr (OP == ReduceOp::Max) return (v > acc || v != v) ? v : acc;
-  else return (v < acc || v != v) ? v : acc;
-}
-
 // Block b computes output b = (o, i): combine over j of in[(o n + j) inner + i].
 template <ReduceOp OP, class T>
 __global__ void reduce_kernel(T* out, const T* in, int64_t n, int64_t inner) {
-  using A = acc_t<compute_t<T>>;
-  extern __shared__ unsigned char shared_bytes[];
+  using A = reduce_acc_t<compute_t<T>>;
+  extern __shared__ __align__(16) unsigned char shared_bytes[];
   A* shared = reinterpret_cast<A*>(shared_bytes);
   int64_t o = blockIdx.x / inner, i = blockIdx.x % inner;
   const T* col = in + o * n * inner + i;
   A acc = A(0);
   for (int64_t j = threadIdx.x; j < n; j += blockDim.x) {
     A v = A(compute_t<T>(col[j * inner]));
-    acc = (OP != ReduceOp::Sum && j == threadIdx.x) ? v : combine<OP>(acc, v);  // max/min start at an element
+    acc = (OP != ReduceOp::Sum && j == threadIdx.x) ? v : reduce_combine<OP>(acc, v);  // max/min start at an element
   }
   int active = int(n < blockDim.x ? n : blockDim.x);
-  A total = block_reduce(acc, shared, active, [](A x, A y) { return combine<OP>(x, y); });
+  A total = block_reduce(acc, shared, active, [](A x, A y) { return reduce_combine<OP>(x, y); });
   if (threadIdx.x == 0) out[blockIdx.x] = T(compute_t<T>(total));
 }
 
 template <class T>
 __global__ void argreduce_kernel(bool is_max, int64_t* out, const T* in, int64_t outer, int64_t n, int64_t inner) {
-  using C = compute_t<T>;
   for (int64_t oi = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; oi < outer * inner;
        oi += int64_t(gridDim.x) * blockDim.x) {
     int64_t o = oi / inner, i = oi % inner;
-    const T* col = in + o * n * inner + i;
-    int64_t best = 0;
-    C bv = C(col[0]);
-    for (int64_t j = 1; j < n && bv == bv; ++j) {  // stops at the first NaN, which counts as the extreme
-      C v = C(col[j * inner]);
-      if ((is_max ? v > bv : v < bv) || v != v) {
-        bv = v;
-        best = j;
-      }
-    }
-    out[oi] = best;
+    out[oi] = argreduce_column(is_max, in + o * n * inner + i, n, inner);
   }
 }
 
@@ -65,7 +45,7 @@ __global__ void argreduce_kernel(bool is_max, int64_t* out, const T* in, int64_t
 template <class T>
 __global__ void softmax_kernel(T* out, const T* in, int64_t n, bool log) {
   using C = compute_t<T>;
-  extern __shared__ unsigned char shared_bytes[];
+  extern __shared__ __align__(16) unsigned char shared_bytes[];
   C* shared = reinterpret_cast<C*>(shared_bytes);
   const T* x = in + blockIdx.x * n;
   T* y = out + blockIdx.x * n;
@@ -94,7 +74,7 @@ void CudaBackend::reduce(ReduceOp op, DType t, void* out, const void* in, int64_
   int threads = block_for_row(n);
   dispatch_dtype(t, [&](auto tag) {
     using T = decltype(tag);
-    size_t shared = threads * sizeof(acc_t<compute_t<T>>);
+    size_t shared = threads * sizeof(reduce_acc_t<compute_t<T>>);
     auto* o = static_cast<T*>(out);
     auto* x = static_cast<const T*>(in);
     switch (op) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On a GPU machine: builds tapegrad with the CUDA backend (Release, in ./build-device), runs every
-# test suite with CTest, the CUDA suite included, and prints a summary. It fails if the CUDA suite
-# was skipped, since that means CUDA saw no GPU. The machine has no network: packages it lacks come
+# test suite with CTest, the CUDA suite included (parity against the CPU), then the GEMM benchmark
+# against torch.matmul on the same GPU, and prints a summary. It fails if the CUDA suite was
+# skipped, since that means CUDA saw no GPU. Meant to finish in under 8 minutes. The machine has no network: packages it lacks come
 # from ./.deps (see scripts/device-deps.sh), unpacked into .deps/root and put on the search paths.
 # OpenBLAS is used when the machine has it; otherwise CPU GEMM uses the portable blocked kernel.
 # Extra arguments go to cmake's configure step.
@@ -56,15 +57,29 @@ ctest_status=${PIPESTATUS[0]}
 set -e
 test_s=$((SECONDS - start))
 
+# GEMM TFLOP/s, tapegrad's cuBLAS path against torch.matmul on this GPU (bench/gemm_cuda*).
+start=$SECONDS
+bench_table="$dir/gemm_table.txt"
+if timeout 150 "$dir/bench_gemm_cuda" --out "$dir/bench/gemm_cuda" >"$dir/bench_gemm_cuda.log" 2>&1 &&
+   timeout 150 python3 bench/gemm_cuda_torch.py --tapegrad "$dir/bench/gemm_cuda/metrics.json" >"$bench_table" 2>&1; then
+  bench_ok=1
+else
+  bench_ok=0
+  cat "$dir/bench_gemm_cuda.log" "$bench_table" 2>/dev/null | tail -n 20 >&2
+fi
+bench_s=$((SECONDS - start))
+
 echo
 echo "==== device-check summary ===="
 echo "gpu:    $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo 'nvidia-smi unavailable')"
 echo "nvcc:   $(nvcc --version | tail -n1)"
 echo "cmake:  $(cmake --version | head -n1), CUDA archs $archs"
 echo "gemm:   $(grep -q 'TG_HAVE_CBLAS' "$dir/compile_commands.json" && echo 'CBLAS (OpenBLAS)' || echo 'portable blocked kernel (no CBLAS found)')"
-echo "build:  ${build_s} s, tests: ${test_s} s"
+echo "build:  ${build_s} s, tests: ${test_s} s, gemm bench: ${bench_s} s"
 grep -E '^ *[0-9]+/[0-9]+ Test +#' "$log" | sed 's/^ */suite:  /'
 grep -E 'tests passed' "$log" || true
+echo
+if [[ $bench_ok == 1 ]]; then cat "$bench_table"; else echo "bench:  the GEMM benchmark FAILED (output above)"; fi
 status=$ctest_status
 if grep -qE 'Test +#[0-9]+: cuda .*Skipped' "$log"; then
   echo "device-check.sh: the CUDA suite was SKIPPED: CUDA found no usable GPU on this machine" >&2
@@ -73,4 +88,5 @@ elif ! grep -qE 'Test +#[0-9]+: cuda ' "$log"; then
   echo "device-check.sh: the CUDA suite did not run (was tests/cuda built?)" >&2
   status=1
 fi
+if [[ $bench_ok != 1 ]]; then status=1; fi
 exit "$status"
