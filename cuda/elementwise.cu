@@ -26,20 +26,20 @@ __device__ void offsets_of(int64_t i, int ndim, const int64_t* shape, const int6
 
 template <class T>
 __global__ void fill_kernel(T* out, int64_t n, T value) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+  for (int64_t i = thread_index(); i < n; i += thread_count())
     out[i] = value;
 }
 
 template <class O, class I>
 __global__ void cast_kernel(O* out, const I* in, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+  for (int64_t i = thread_index(); i < n; i += thread_count())
     out[i] = O(compute_t<O>(compute_t<I>(in[i])));
 }
 
 template <UnaryOp OP, class T>
 __global__ void unary_kernel(T* out, const T* in, int64_t n, compute_t<T> p0, compute_t<T> p1) {
   using C = compute_t<T>;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+  for (int64_t i = thread_index(); i < n; i += thread_count())
     out[i] = T(unary_fn<OP, C>(C(in[i]), p0, p1));
 }
 
@@ -47,7 +47,7 @@ __global__ void unary_kernel(T* out, const T* in, int64_t n, compute_t<T> p0, co
 template <BinaryOp OP, class T>
 __global__ void binary_kernel(T* out, const T* a, const T* b, BroadcastPlan p) {
   using C = compute_t<T>;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < p.numel; i += int64_t(gridDim.x) * blockDim.x) {
+  for (int64_t i = thread_index(); i < p.numel; i += thread_count()) {
     int64_t off[2];
     offsets_of<2>(i, p.ndim, p.shape, p.stride, off);
     out[i] = T(binary_fn<OP, C>(C(a[off[0]]), C(b[off[1]])));
@@ -56,7 +56,7 @@ __global__ void binary_kernel(T* out, const T* a, const T* b, BroadcastPlan p) {
 
 template <class T, class K>
 __global__ void where_kernel(T* out, const K* cond, const T* a, const T* b, BroadcastPlan p) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < p.numel; i += int64_t(gridDim.x) * blockDim.x) {
+  for (int64_t i = thread_index(); i < p.numel; i += thread_count()) {
     int64_t off[3];
     offsets_of<3>(i, p.ndim, p.shape, p.stride, off);
     out[i] = compute_t<K>(cond[off[0]]) != 0 ? a[off[1]] : b[off[2]];
@@ -72,7 +72,7 @@ struct CopyIndex {
 
 template <class T>
 __global__ void copy_strided_kernel(T* out, const T* in, CopyIndex c, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+  for (int64_t i = thread_index(); i < n; i += thread_count()) {
     int64_t off[2];
     offsets_of<2>(i, c.ndim, c.shape, c.stride, off);
     out[off[0]] = in[off[1]];
@@ -82,7 +82,7 @@ __global__ void copy_strided_kernel(T* out, const T* in, CopyIndex c, int64_t n)
 // Sets *bad when any element is NaN or infinite (many threads may store 1; all store the same).
 template <class T>
 __global__ void all_finite_kernel(int* bad, const T* in, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+  for (int64_t i = thread_index(); i < n; i += thread_count())
     if (!isfinite(compute_t<T>(in[i]))) *bad = 1;
 }
 

@@ -33,7 +33,7 @@ template <class T>
 __global__ void index_select_kernel(T* out, const T* in, const int64_t* idx, int64_t outer, int64_t n_in,
                                     int64_t n_idx, int64_t inner) {
   int64_t total = outer * n_idx * inner;
-  for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < total; k += int64_t(gridDim.x) * blockDim.x) {
+  for (int64_t k = thread_index(); k < total; k += thread_count()) {
     int64_t i = k % inner, j = (k / inner) % n_idx, b = k / (inner * n_idx);
     out[k] = in[(b * n_in + idx[j]) * inner + i];
   }
@@ -44,7 +44,7 @@ template <class T>
 __global__ void index_add_kernel(T* out, const T* src, const int64_t* idx, int64_t outer, int64_t n_out,
                                  int64_t n_idx, int64_t inner) {
   int64_t total = outer * n_idx * inner;
-  for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < total; k += int64_t(gridDim.x) * blockDim.x) {
+  for (int64_t k = thread_index(); k < total; k += thread_count()) {
     int64_t i = k % inner, j = (k / inner) % n_idx, b = k / (inner * n_idx);
     atomic_add(&out[(b * n_out + idx[j]) * inner + i], src[k]);
   }
@@ -54,7 +54,7 @@ template <class T>
 __global__ void gather_kernel(T* out, const T* in, const int64_t* idx, int64_t outer, int64_t n_in, int64_t n_idx,
                               int64_t inner) {
   int64_t total = outer * n_idx * inner;
-  for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < total; k += int64_t(gridDim.x) * blockDim.x) {
+  for (int64_t k = thread_index(); k < total; k += thread_count()) {
     int64_t i = k % inner, b = k / (inner * n_idx);
     out[k] = in[(b * n_in + idx[k]) * inner + i];
   }
@@ -64,7 +64,7 @@ template <class T>
 __global__ void scatter_add_kernel(T* out, const T* src, const int64_t* idx, int64_t outer, int64_t n_out,
                                    int64_t n_idx, int64_t inner) {
   int64_t total = outer * n_idx * inner;
-  for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < total; k += int64_t(gridDim.x) * blockDim.x) {
+  for (int64_t k = thread_index(); k < total; k += thread_count()) {
     int64_t i = k % inner, b = k / (inner * n_idx);
     atomic_add(&out[(b * n_out + idx[k]) * inner + i], src[k]);
   }
@@ -72,7 +72,7 @@ __global__ void scatter_add_kernel(T* out, const T* src, const int64_t* idx, int
 
 // *first = min over out-of-range positions (it starts at n, meaning none).
 __global__ void first_out_of_range_kernel(unsigned long long* first, const int64_t* idx, int64_t n, int64_t limit) {
-  for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < n; k += int64_t(gridDim.x) * blockDim.x)
+  for (int64_t k = thread_index(); k < n; k += thread_count())
     if (idx[k] < 0 || idx[k] >= limit) atomicMin(first, static_cast<unsigned long long>(k));
 }
 

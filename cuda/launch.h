@@ -24,6 +24,10 @@ inline int block_for_row(int64_t n) {
   return threads;
 }
 
+// A grid-stride loop: for (int64_t i = thread_index(); i < n; i += thread_count()).
+__device__ inline int64_t thread_index() { return blockIdx.x * int64_t(blockDim.x) + threadIdx.x; }
+__device__ inline int64_t thread_count() { return int64_t(gridDim.x) * blockDim.x; }
+
 // Tree reduction of one value per thread over the block: returns combine(...) of the first
 // `active` threads' values to every thread. blockDim.x is a power of two; `shared` holds blockDim.x.
 template <class A, class Combine>

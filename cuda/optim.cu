@@ -21,7 +21,7 @@ __global__ void adam_kernel(AdamChunk chunk) {
   const AdamTensor& t = chunk.tensors[blockIdx.y];
   const AdamStep& s = t.step;
   const float step = s.lr / s.bias_correction1, inv_sqrt_bc2 = 1.0f / sqrtf(s.bias_correction2);
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < t.n; i += int64_t(gridDim.x) * blockDim.x) {
+  for (int64_t i = thread_index(); i < t.n; i += thread_count()) {
     float g = t.grad[i];
     float p = t.param[i];
     if (s.decoupled) p -= s.lr * s.weight_decay * p;

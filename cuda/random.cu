@@ -16,7 +16,7 @@ namespace {
 template <class T, class C>
 __global__ void uniform_kernel(T* out, int64_t n, uint64_t seed, uint64_t offset, C lo, C span) {
   int64_t blocks = (n + 3) / 4;
-  for (int64_t b = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; b < blocks; b += int64_t(gridDim.x) * blockDim.x) {
+  for (int64_t b = thread_index(); b < blocks; b += thread_count()) {
     Philox4 p = philox4x32_10(offset + uint64_t(b), seed);
     for (int w = 0; w < 4 && b * 4 + w < n; ++w) {
       if constexpr (std::is_same_v<C, double>) out[b * 4 + w] = T(lo + span * philox_uniform_f64(p.w[w]));
@@ -28,7 +28,7 @@ __global__ void uniform_kernel(T* out, int64_t n, uint64_t seed, uint64_t offset
 template <class T, class C>
 __global__ void normal_kernel(T* out, int64_t n, uint64_t seed, uint64_t offset, C mean, C std) {
   int64_t blocks = (n + 3) / 4;
-  for (int64_t b = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; b < blocks; b += int64_t(gridDim.x) * blockDim.x) {
+  for (int64_t b = thread_index(); b < blocks; b += thread_count()) {
     Philox4 p = philox4x32_10(offset + uint64_t(b), seed);
     for (int w = 0; w < 4 && b * 4 + w < n; ++w) out[b * 4 + w] = T(compute_t<T>(mean + std * philox_normal<C>(p, w)));
   }

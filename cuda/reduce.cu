@@ -33,8 +33,7 @@ __global__ void reduce_kernel(T* out, const T* in, int64_t n, int64_t inner) {
 
 template <class T>
 __global__ void argreduce_kernel(bool is_max, int64_t* out, const T* in, int64_t outer, int64_t n, int64_t inner) {
-  for (int64_t oi = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; oi < outer * inner;
-       oi += int64_t(gridDim.x) * blockDim.x) {
+  for (int64_t oi = thread_index(); oi < outer * inner; oi += thread_count()) {
     int64_t o = oi / inner, i = oi % inner;
     out[oi] = argreduce_column(is_max, in + o * n * inner + i, n, inner);
   }
