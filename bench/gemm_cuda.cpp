@@ -1,5 +1,5 @@
 // GPU GEMM throughput: tg::matmul on cuda:0 (cuBLAS, f32 without TF32, f16/bf16 with f32
-// accumulation) for square products of 4096 and 8192, in TFLOP/s. bench/gemm_cuda_torch.py runs
+// accumulation) for square products of 4096 and 8192, in TFLOP/s. bench/cuda_compare.py runs
 // torch.matmul on the same GPU and prints both side by side (scripts/device-check.sh runs both).
 //   build/bench_gemm_cuda [--reps N] [--out DIR]        (built only with the CUDA backend)
 #include <cuda_runtime.h>
