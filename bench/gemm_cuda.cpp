@@ -2,20 +2,12 @@
 // accumulation) for square products of 4096 and 8192, in TFLOP/s. bench/cuda_compare.py runs
 // torch.matmul on the same GPU and prints both side by side (scripts/device-check.sh runs both).
 //   build/bench_gemm_cuda [--reps N] [--out DIR]        (built only with the CUDA backend)
-#include <cuda_runtime.h>
-
-#include "bench/bench_util.h"
-#include "cuda/check.h"
-#include "cuda/cuda_backend.h"
+#include "bench/bench_cuda.h"
 #include "tapegrad.h"
 
 int main(int argc, char** argv) {
   bench::Flags flags = bench::parse_flags(argc, argv, "bench_gemm_cuda: f32/f16/bf16 matmul at 4096 and 8192, TFLOP/s");
-  if (!tg::has_backend(tg::DeviceType::cuda)) {
-    fmt::print(stderr, "bench_gemm_cuda: no CUDA device on this machine\n");
-    return 1;
-  }
-  cudaStream_t stream = tg::cuda::instance().stream();
+  bench::exit_without_cuda("bench_gemm_cuda");
   int reps = flags.reps > 0 ? flags.reps : 10;
   std::vector<std::pair<std::string, double>> metrics;
   for (tg::DType t : {tg::DType::f32, tg::DType::f16, tg::DType::bf16}) {
@@ -23,12 +15,7 @@ int main(int argc, char** argv) {
       tg::Generator gen(0);
       tg::Tensor a = tg::randn({n, n}, gen, {.dtype = t, .device = tg::Device::cuda});
       tg::Tensor b = tg::randn({n, n}, gen, {.dtype = t, .device = tg::Device::cuda});
-      // One timing covers `reps` products queued back to back and the wait for the last, so the
-      // host's launch cost overlaps the GPU's work as it does in training.
-      double ms = bench::median_ms(1, 5, [&] {
-                    for (int r = 0; r < reps; ++r) tg::matmul(a, b);
-                    TG_CUDA_CHECK(cudaStreamSynchronize(stream));
-                  }) / reps;
+      double ms = bench::cuda_ms_per_call(reps, [&] { tg::matmul(a, b); });
       double tflops = 2.0 * double(n) * double(n) * double(n) / (ms * 1e-3) * 1e-12;
       metrics.push_back({fmt::format("gemm_{}_{}_tflops", tg::dtype_name(t), n), tflops});
     }

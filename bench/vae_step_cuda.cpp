@@ -3,38 +3,27 @@
 // pixels in [0, 1], so the GPU machine needs no dataset. bench/cuda_compare.py times the same
 // step in PyTorch eager CUDA and prints both (scripts/device-check.sh runs both).
 //   build/bench_vae_step_cuda [--reps N] [--out DIR]        (built only with the CUDA backend)
-#include <cuda_runtime.h>
-
-#include "bench/bench_util.h"
-#include "cuda/check.h"
-#include "cuda/cuda_backend.h"
+#include "bench/bench_cuda.h"
 #include "models/vae.h"
 #include "tapegrad.h"
 
 int main(int argc, char** argv) {
   bench::Flags flags = bench::parse_flags(argc, argv, "bench_vae_step_cuda: VAE train step (batch 128) on CUDA, ms");
-  if (!tg::has_backend(tg::DeviceType::cuda)) {
-    fmt::print(stderr, "bench_vae_step_cuda: no CUDA device on this machine\n");
-    return 1;
-  }
-  cudaStream_t stream = tg::cuda::instance().stream();
+  bench::exit_without_cuda("bench_vae_step_cuda");
   int reps = flags.reps > 0 ? flags.reps : 50;
   tg::Generator gen(0);
   tg::models::Vae vae({}, gen);
   vae.to(tg::Device::cuda);
   tg::nn::Adam opt(vae.parameters(), {.lr = 1e-3});
   tg::Tensor x = tg::rand({128, 784}, gen, {.device = tg::Device::cuda});
-  // Steps queued back to back, one wait at the end: what a training loop that reads the loss only
-  // now and then sees (the example reads it every step, which adds one synchronisation).
-  double ms = bench::median_ms(1, 5, [&] {
-                for (int r = 0; r < reps; ++r) {
-                  tg::Tensor loss = tg::mean(vae.loss(x, gen).neg_elbo);
-                  opt.zero_grad();
-                  loss.backward();
-                  opt.step();
-                }
-                TG_CUDA_CHECK(cudaStreamSynchronize(stream));
-              }) / reps;
+  // Steps queued back to back, one wait at the end (bench_cuda.h): what a training loop that reads
+  // the loss only now and then sees (the example reads it every step, one synchronisation more).
+  double ms = bench::cuda_ms_per_call(reps, [&] {
+    tg::Tensor loss = tg::mean(vae.loss(x, gen).neg_elbo);
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+  });
   bench::write_metrics(flags.out, {{"vae_step_ms", ms}});
   return 0;
 }
