@@ -42,11 +42,8 @@ void CudaBackend::random_uniform(DType t, void* out, int64_t n, uint64_t seed, u
   unsigned grid = grid_for((n + 3) / 4);
   dispatch_dtype(t, [&](auto tag) {
     using T = decltype(tag);
-    if constexpr (std::is_same_v<compute_t<T>, double>)
-      uniform_kernel<<<grid, kThreads, 0, stream_>>>(static_cast<T*>(out), n, seed, offset, lo, hi - lo);
-    else
-      uniform_kernel<<<grid, kThreads, 0, stream_>>>(static_cast<T*>(out), n, seed, offset, float(lo),
-                                                     float(hi - lo));
+    using C = std::conditional_t<std::is_same_v<compute_t<T>, double>, double, float>;
+    uniform_kernel<<<grid, kThreads, 0, stream_>>>(static_cast<T*>(out), n, seed, offset, C(lo), C(hi - lo));
   });
   TG_CUDA_CHECK(cudaGetLastError());
 }
