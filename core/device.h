@@ -15,7 +15,9 @@ struct Device {
   static const Device cuda;
   bool is_cpu() const { return type == DeviceType::cpu; }
   bool is_cuda() const { return type == DeviceType::cuda; }
-  bool operator==(const Device&) const = default;
+  // Written out rather than defaulted: this header is also compiled as C++17, by nvcc (cuda/).
+  bool operator==(const Device& o) const { return type == o.type && index == o.index; }
+  bool operator!=(const Device& o) const { return !(*this == o); }
   std::string str() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
 };
 inline constexpr Device Device::cpu{DeviceType::cpu, 0};

@@ -21,6 +21,7 @@
 #include "cuda/allocator.h"
 #include "cuda/attention.h"
 #include "cuda/check.h"
+#include "cuda/cuda_backend.h"
 
 namespace tg::cuda {
 namespace {
@@ -214,24 +215,25 @@ __global__ void dq_kernel(T* dq, const T* q, const T* k, const T* v, const T* do
 
 // Launches `kernel` with `smem` bytes of dynamic shared memory (above 48 KiB needs opting in).
 template <class Kernel, class... Args>
-void launch(Kernel kernel, dim3 grid, int threads, size_t smem, Args... args) {
+void launch(Kernel kernel, dim3 grid, int threads, size_t smem, cudaStream_t stream, Args... args) {
   TG_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)));
-  kernel<<<grid, threads, smem>>>(args...);
+  kernel<<<grid, threads, smem, stream>>>(args...);
   TG_CUDA_CHECK(cudaGetLastError());
 }
 
 int64_t tiles(int64_t n, int64_t tile) { return (n + tile - 1) / tile; }
 
 template <class T, int D>
-void forward(void* o, float* lse, const void* q, const void* k, const void* v, const AttentionArgs& a) {
+void forward(void* o, float* lse, const void* q, const void* k, const void* v, const AttentionArgs& a,
+             cudaStream_t stream) {
   const size_t smem = sizeof(float) * (kRows * (D + 1) + 2 * kCols * D);
-  launch(forward_kernel<T, D>, dim3(unsigned(tiles(a.Tq, kRows)), unsigned(a.B * a.H)), kRows, smem,
+  launch(forward_kernel<T, D>, dim3(unsigned(tiles(a.Tq, kRows)), unsigned(a.B * a.H)), kRows, smem, stream,
          static_cast<T*>(o), lse, static_cast<const T*>(q), static_cast<const T*>(k), static_cast<const T*>(v), a);
 }
 
 template <class T, int D>
 void backward(void* dq, void* dk, void* dv, const void* q, const void* k, const void* v, const void* o,
-              const float* lse, const void* dout, const AttentionArgs& a) {
+              const float* lse, const void* dout, const AttentionArgs& a, cudaStream_t stream) {
   int device = 0;
   TG_CUDA_CHECK(cudaGetDevice(&device));
   CachingAllocator& memory = allocator(device);
@@ -240,16 +242,16 @@ void backward(void* dq, void* dk, void* dv, const void* q, const void* k, const 
   const T *tq = static_cast<const T*>(q), *tk = static_cast<const T*>(k), *tv = static_cast<const T*>(v);
   const T* tdout = static_cast<const T*>(dout);
   if (rows > 0) {
-    delta_kernel<T><<<unsigned(tiles(rows, 256)), 256>>>(delta, tdout, static_cast<const T*>(o), rows, int64_t(D));
+    delta_kernel<T><<<unsigned(tiles(rows, 256)), 256, 0, stream>>>(delta, tdout, static_cast<const T*>(o), rows, int64_t(D));
     TG_CUDA_CHECK(cudaGetLastError());
   }
   const unsigned bh = unsigned(a.B * a.H);
   launch(dkdv_kernel<T, D>, dim3(unsigned(tiles(a.Tk, kTile)), bh), kTile,
-         sizeof(float) * (4 * kTile * (D + 1) + 2 * kTile * D), static_cast<T*>(dk), static_cast<T*>(dv), tq, tk,
+         sizeof(float) * (4 * kTile * (D + 1) + 2 * kTile * D), stream, static_cast<T*>(dk), static_cast<T*>(dv), tq, tk,
          tv, tdout, lse, static_cast<const float*>(delta), a);
   if (a.Tq > 0)
     launch(dq_kernel<T, D>, dim3(unsigned(tiles(a.Tq, kTile)), bh), kTile,
-           sizeof(float) * (2 * kTile * (D + 1) + 2 * kTile * D), static_cast<T*>(dq), tq, tk, tv, tdout, lse,
+           sizeof(float) * (2 * kTile * (D + 1) + 2 * kTile * D), stream, static_cast<T*>(dq), tq, tk, tv, tdout, lse,
            static_cast<const float*>(delta), a);
   memory.deallocate(delta);  // one stream: the kernels using it run before any later reuse
 }
@@ -283,8 +285,9 @@ struct Forward {
   float* lse;
   const void *q, *k, *v;
   const AttentionArgs& a;
+  cudaStream_t stream;
   template <class T, int D>
-  void run() const { forward<T, D>(o, lse, q, k, v, a); }
+  void run() const { forward<T, D>(o, lse, q, k, v, a, stream); }
 };
 
 struct Backward {
@@ -293,22 +296,36 @@ struct Backward {
   const float* lse;
   const void* dout;
   const AttentionArgs& a;
+  cudaStream_t stream;
   template <class T, int D>
-  void run() const { backward<T, D>(dq, dk, dv, q, k, v, o, lse, dout, a); }
+  void run() const { backward<T, D>(dq, dk, dv, q, k, v, o, lse, dout, a, stream); }
 };
 
 }  // namespace
 
 void attention_forward(DType t, void* o, float* lse, const void* q, const void* k, const void* v,
-                       const AttentionArgs& a) {
+                       const AttentionArgs& a, cudaStream_t stream) {
   if (a.B * a.H * a.Tq == 0) return;
-  dispatch(t, a.D, "cuda::attention_forward", Forward{o, lse, q, k, v, a});
+  dispatch(t, a.D, "cuda::attention_forward", Forward{o, lse, q, k, v, a, stream});
 }
 
 void attention_backward(DType t, void* dq, void* dk, void* dv, const void* q, const void* k, const void* v,
-                        const void* o, const float* lse, const void* dout, const AttentionArgs& a) {
+                        const void* o, const float* lse, const void* dout, const AttentionArgs& a,
+                        cudaStream_t stream) {
   if (a.B * a.H * a.Tk == 0) return;
-  dispatch(t, a.D, "cuda::attention_backward", Backward{dq, dk, dv, q, k, v, o, lse, dout, a});
+  dispatch(t, a.D, "cuda::attention_backward", Backward{dq, dk, dv, q, k, v, o, lse, dout, a, stream});
+}
+
+// The Backend's attention on the backend's stream; lse is f32 (the kernels reject f64).
+void CudaBackend::attention_forward(DType t, void* o, void* lse, const void* q, const void* k, const void* v,
+                                    const AttentionArgs& args) {
+  tg::cuda::attention_forward(t, o, static_cast<float*>(lse), q, k, v, args, stream_);
+}
+
+void CudaBackend::attention_backward(DType t, void* dq, void* dk, void* dv, const void* q, const void* k,
+                                     const void* v, const void* o, const void* lse, const void* dout,
+                                     const AttentionArgs& args) {
+  tg::cuda::attention_backward(t, dq, dk, dv, q, k, v, o, static_cast<const float*>(lse), dout, args, stream_);
 }
 
 }  // namespace tg::cuda

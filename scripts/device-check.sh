@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # On a GPU machine: builds tapegrad with the CUDA backend (Release, in ./build-device), runs every
-# test suite with CTest, the CUDA suite included, and prints a summary. It fails if the CUDA suite
-# was skipped, since that means CUDA saw no GPU. The machine has no network: packages it lacks come
-# from ./.deps (see scripts/device-deps.sh), unpacked into .deps/root and put on the search paths.
+# test suite with CTest, the CUDA suite included (parity against the CPU), then the GEMM and VAE
+# step benchmarks against PyTorch on the same GPU, and prints a summary. It fails if the CUDA suite was
+# skipped, since that means CUDA saw no GPU. Meant to finish in under 8 minutes. The machine has
+# no network: packages it lacks come from ./.deps (see scripts/device-deps.sh), unpacked into
+# .deps/root and put on the search paths.
 # OpenBLAS is used when the machine has it; otherwise CPU GEMM uses the portable blocked kernel.
 # Extra arguments go to cmake's configure step.
 set -euo pipefail
@@ -56,15 +58,33 @@ ctest_status=${PIPESTATUS[0]}
 set -e
 test_s=$((SECONDS - start))
 
+# GPU benches against PyTorch on this GPU, same run: GEMM TFLOP/s and the VAE train step
+# (bench/gemm_cuda.cpp, bench/vae_step_cuda.cpp, bench/cuda_compare.py prints the table).
+start=$SECONDS
+bench_table="$dir/bench_table.txt"
+bench_log="$dir/bench.log"
+if timeout 150 "$dir/bench_gemm_cuda" --out "$dir/bench/gemm_cuda" >"$bench_log" 2>&1 &&
+   timeout 60 "$dir/bench_vae_step_cuda" --out "$dir/bench/vae_step_cuda" >>"$bench_log" 2>&1 &&
+   timeout 200 python3 bench/cuda_compare.py --gemm "$dir/bench/gemm_cuda/metrics.json" \
+     --vae "$dir/bench/vae_step_cuda/metrics.json" >"$bench_table" 2>&1; then
+  bench_ok=1
+else
+  bench_ok=0
+  cat "$bench_log" "$bench_table" 2>/dev/null | tail -n 20 >&2
+fi
+bench_s=$((SECONDS - start))
+
 echo
 echo "==== device-check summary ===="
 echo "gpu:    $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo 'nvidia-smi unavailable')"
 echo "nvcc:   $(nvcc --version | tail -n1)"
 echo "cmake:  $(cmake --version | head -n1), CUDA archs $archs"
 echo "gemm:   $(grep -q 'TG_HAVE_CBLAS' "$dir/compile_commands.json" && echo 'CBLAS (OpenBLAS)' || echo 'portable blocked kernel (no CBLAS found)')"
-echo "build:  ${build_s} s, tests: ${test_s} s"
+echo "build:  ${build_s} s, tests: ${test_s} s, benches: ${bench_s} s"
 grep -E '^ *[0-9]+/[0-9]+ Test +#' "$log" | sed 's/^ */suite:  /'
 grep -E 'tests passed' "$log" || true
+echo
+if [[ $bench_ok == 1 ]]; then cat "$bench_table"; else echo "bench:  the GPU benches FAILED (output above)"; fi
 status=$ctest_status
 if grep -qE 'Test +#[0-9]+: cuda .*Skipped' "$log"; then
   echo "device-check.sh: the CUDA suite was SKIPPED: CUDA found no usable GPU on this machine" >&2
@@ -73,4 +93,5 @@ elif ! grep -qE 'Test +#[0-9]+: cuda ' "$log"; then
   echo "device-check.sh: the CUDA suite did not run (was tests/cuda built?)" >&2
   status=1
 fi
+if [[ $bench_ok != 1 ]]; then status=1; fi
 exit "$status"

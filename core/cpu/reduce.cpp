@@ -1,28 +1,19 @@
 // CPU reductions over the middle axis of an (outer, n, inner) view, argmax/argmin, and row
-// softmax. Sums accumulate in double (int64 for integers) whatever the storage type.
+// softmax. The per-element rules (accumulator type, NaN handling) are core/reduce_math.h.
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "core/cpu/cpu_backend.h"
 #include "core/elementwise.h"
+#include "core/reduce_math.h"
 
 namespace tg::cpu {
 namespace {
 
-template <class T> using acc_t = std::conditional_t<std::is_integral_v<T>, int64_t, double>;
-
-template <ReduceOp OP, class A>
-inline A combine(A acc, A v) {
-  if constexpr (OP == ReduceOp::Sum) return acc + v;
-  // NaN wins, as in PyTorch: v != v is true only for NaN
-  else if constexpr (OP == ReduceOp::Max) return (v > acc || v != v) ? v : acc;
-  else return (v < acc || v != v) ? v : acc;
-}
-
 template <ReduceOp OP, class T>
 void reduce_loop(T* out, const T* in, int64_t outer, int64_t n, int64_t inner) {
-  using A = acc_t<compute_t<T>>;
+  using A = reduce_acc_t<compute_t<T>>;
   if (inner == 1) {
     parallel_for(outer, outer * n, [&](int64_t begin, int64_t end) {
       for (int64_t o = begin; o < end; ++o) {
@@ -32,7 +23,7 @@ void reduce_loop(T* out, const T* in, int64_t outer, int64_t n, int64_t inner) {
 #pragma omp simd reduction(+ : acc)
           for (int64_t j = 0; j < n; ++j) acc += A(compute_t<T>(row[j]));
         } else {
-          for (int64_t j = 1; j < n; ++j) acc = combine<OP>(acc, A(compute_t<T>(row[j])));
+          for (int64_t j = 1; j < n; ++j) acc = reduce_combine<OP>(acc, A(compute_t<T>(row[j])));
         }
         out[o] = T(compute_t<T>(acc));
       }
@@ -46,7 +37,7 @@ void reduce_loop(T* out, const T* in, int64_t outer, int64_t n, int64_t inner) {
       for (int64_t i = 0; i < inner; ++i) acc[size_t(i)] = OP == ReduceOp::Sum ? A(0) : A(compute_t<T>(block[i]));
       for (int64_t j = OP == ReduceOp::Sum ? 0 : 1; j < n; ++j) {
         const T* row = block + j * inner;
-        for (int64_t i = 0; i < inner; ++i) acc[size_t(i)] = combine<OP>(acc[size_t(i)], A(compute_t<T>(row[i])));
+        for (int64_t i = 0; i < inner; ++i) acc[size_t(i)] = reduce_combine<OP>(acc[size_t(i)], A(compute_t<T>(row[i])));
       }
       for (int64_t i = 0; i < inner; ++i) out[o * inner + i] = T(compute_t<T>(acc[size_t(i)]));
     }
@@ -72,22 +63,11 @@ void CpuBackend::argreduce(bool is_max, DType t, int64_t* out, const void* in, i
                            int64_t inner) {
   dispatch_dtype(t, [&](auto tag) {
     using T = decltype(tag);
-    using C = compute_t<T>;
     const T* x = static_cast<const T*>(in);
     parallel_for(outer * inner, outer * inner * n, [&](int64_t begin, int64_t end) {
       for (int64_t oi = begin; oi < end; ++oi) {
         int64_t o = oi / inner, i = oi % inner;
-        const T* col = x + o * n * inner + i;
-        int64_t best = 0;
-        C bv = C(col[0]);
-        for (int64_t j = 1; j < n && bv == bv; ++j) {  // stops at the first NaN, which counts as the extreme
-          C v = C(col[j * inner]);
-          if ((is_max ? v > bv : v < bv) || v != v) {
-            bv = v;
-            best = j;
-          }
-        }
-        out[oi] = best;
+        out[oi] = argreduce_column(is_max, x + o * n * inner + i, n, inner);
       }
     });
   });
