@@ -58,15 +58,17 @@ ctest_status=${PIPESTATUS[0]}
 set -e
 test_s=$((SECONDS - start))
 
-# GPU benches against PyTorch on this GPU, same run: GEMM TFLOP/s and the VAE train step
-# (bench/gemm_cuda.cpp, bench/vae_step_cuda.cpp, bench/cuda_compare.py prints the table).
+# GPU benches against PyTorch on this GPU, same run: GEMM TFLOP/s, the VAE train step and f16
+# attention TFLOP/s (bench/{gemm,vae_step,attention}_cuda.cpp; bench/cuda_compare.py prints the table).
 start=$SECONDS
 bench_table="$dir/bench_table.txt"
 bench_log="$dir/bench.log"
 if timeout 150 "$dir/bench_gemm_cuda" --out "$dir/bench/gemm_cuda" >"$bench_log" 2>&1 &&
    timeout 60 "$dir/bench_vae_step_cuda" --out "$dir/bench/vae_step_cuda" >>"$bench_log" 2>&1 &&
+   timeout 90 "$dir/bench_attention_cuda" --out "$dir/bench/attention_cuda" >>"$bench_log" 2>&1 &&
    timeout 200 python3 bench/cuda_compare.py --gemm "$dir/bench/gemm_cuda/metrics.json" \
-     --vae "$dir/bench/vae_step_cuda/metrics.json" >"$bench_table" 2>&1; then
+     --vae "$dir/bench/vae_step_cuda/metrics.json" --attention "$dir/bench/attention_cuda/metrics.json" \
+     >"$bench_table" 2>&1; then
   bench_ok=1
 else
   bench_ok=0
