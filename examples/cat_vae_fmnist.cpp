@@ -175,10 +175,5 @@ int main(int argc, char** argv) {
   if (!(o.tau_min > 0)) return args.error(fmt::format("--tau-min must be positive, got {}", o.tau_min));
   if (o.seed < 0) return args.error(fmt::format("--seed must be >= 0, got {}", o.seed));
   if (o.out.empty()) o.out = "out/cat_vae/" + o.estimator;
-  try {
-    return run(o);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "cat_vae_fmnist: error: {}\n", e.what());
-    return 1;
-  }
+  return args.run_reporting_errors([&] { return run(o); });
 }

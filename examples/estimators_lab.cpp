@@ -178,10 +178,5 @@ int main(int argc, char** argv) {
   if (!(o.sigma > 0)) return args.error(fmt::format("--sigma must be positive, got {}", o.sigma));
   if (o.seed < 0) return args.error(fmt::format("--seed must be >= 0, got {}", o.seed));
   if (o.out.empty()) return args.error("--out must name a folder");
-  try {
-    return run(o);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "estimators_lab: error: {}\n", e.what());
-    return 1;
-  }
+  return args.run_reporting_errors([&] { return run(o); });
 }

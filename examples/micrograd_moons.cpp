@@ -175,10 +175,5 @@ int main(int argc, char** argv) {
     return args.error(fmt::format("--device: {}", e.what()));
   }
 
-  try {
-    return run(o);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "micrograd_moons: error: {}\n", e.what());
-    return 1;
-  }
+  return args.run_reporting_errors([&] { return run(o); });
 }

@@ -290,10 +290,5 @@ int main(int argc, char** argv) {
   if (o.sample_every < 1) return args.error(fmt::format("--sample-every must be at least 1, got {}", o.sample_every));
   if (o.seed < 0) return args.error(fmt::format("--seed must be >= 0, got {}", o.seed));
   if (o.out.empty()) return args.error("--out must name a folder");
-  try {
-    return run(o);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "mixed_precision: error: {}\n", e.what());
-    return 1;
-  }
+  return args.run_reporting_errors([&] { return run(o); });
 }

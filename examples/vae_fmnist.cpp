@@ -299,10 +299,5 @@ int main(int argc, char** argv) {
   } catch (const Error& e) {
     return args.error(fmt::format("--device: {}", e.what()));
   }
-  try {
-    return run(o);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "vae_fmnist: error: {}\n", e.what());
-    return 1;
-  }
+  return args.run_reporting_errors([&] { return run(o); });
 }

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 
 namespace tg::util {
 
@@ -77,6 +78,15 @@ std::optional<int> ArgParser::parse(int argc, char** argv) {
 int ArgParser::error(const std::string& message) const {
   fmt::print(stderr, "{}: error: {}\n\n{}", program_, message, usage());
   return 2;
+}
+
+int ArgParser::run_reporting_errors(const std::function<int()>& body) const {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: error: {}\n", program_, e.what());
+    return 1;
+  }
 }
 
 std::string ArgParser::usage() const {

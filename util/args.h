@@ -3,6 +3,7 @@
 // print an error and the usage instead of throwing, so a typo never ends in a crash.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -24,6 +25,9 @@ class ArgParser {
   std::optional<int> parse(int argc, char** argv);
   // For checks after parse: prints "error: <message>" and the usage to stderr, returns 2.
   int error(const std::string& message) const;
+  // Runs the program's body: its return value, or after an exception "<program>: error: <what>"
+  // on stderr and 1, so a failure deep in a run ends with a message instead of std::terminate.
+  int run_reporting_errors(const std::function<int()>& body) const;
   std::string usage() const;
 
  private:
