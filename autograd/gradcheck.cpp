@@ -57,17 +57,20 @@ GradcheckResult gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs,
   int reported = 0;
   for (size_t i = 0; i < diff_inputs.size(); ++i) {
     Tensor x = diff_inputs[i];
-    double* data = x.data_ptr<double>();
+    std::vector<double> saved = values(x);
     int64_t n_in = x.numel();
     for (int64_t j = 0; j < n_in; ++j) {
-      double saved = data[j];
+      // Element j is written in place through the backend, so inputs on any device work.
+      auto set_element = [&x, j](double v) {
+        backend(x.device()).copy_from_host(static_cast<double*>(x.data()) + j, &v, sizeof v);
+      };
       std::vector<double> plus, minus;
       // Grad mode stays on: fn may itself differentiate (gradgradcheck's first_grad does).
-      data[j] = saved + opts.eps;
+      set_element(saved[size_t(j)] + opts.eps);
       plus = values(f64_output(fn, inputs));
-      data[j] = saved - opts.eps;
+      set_element(saved[size_t(j)] - opts.eps);
       minus = values(f64_output(fn, inputs));
-      data[j] = saved;
+      set_element(saved[size_t(j)]);
       for (int64_t o = 0; o < n_out; ++o) {
         double numeric = (plus[size_t(o)] - minus[size_t(o)]) / (2 * opts.eps);
         double a = analytic[i][size_t(o * n_in + j)];

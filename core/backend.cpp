@@ -1,8 +1,6 @@
 // The backend registry: the CPU backend registers itself, cuda/ does when it is linked.
 #include "core/backend.h"
 
-#include <charconv>
-
 #include "core/cpu/cpu_backend.h"
 #include "core/error.h"
 
@@ -23,20 +21,11 @@ Backend& backend(Device d) {
   TG_CHECK(b != nullptr, "no backend for device {}: {}", d.str(),
            d.is_cuda() ? "tapegrad was built without CUDA (nvcc not found) or no GPU is present"
                        : "the CPU backend is missing");
+  // One backend per device type: it serves cpu and cuda:0. Handing cuda:1 to cuda:0's backend
+  // would silently run on the wrong GPU, so other indices are refused.
+  TG_CHECK(d.index == 0, "no backend for device {}: tapegrad runs on {} only", d.str(),
+           d.is_cuda() ? "cuda:0" : "cpu");
   return *b;
-}
-
-Device parse_device(const std::string& name) {
-  if (name == "cpu") return Device::cpu;
-  if (name == "cuda") return Device::cuda;
-  if (name.rfind("cuda:", 0) == 0) {
-    int index = -1;
-    const char* first = name.data() + 5;
-    const char* last = name.data() + name.size();
-    auto [end, ec] = std::from_chars(first, last, index);  // no exception on overflow, unlike stoi
-    if (ec == std::errc() && end == last && index >= 0) return Device{DeviceType::cuda, index};
-  }
-  fail("unknown device '{}': expected cpu, cuda or cuda:N", name);
 }
 
 }  // namespace tg

@@ -18,8 +18,8 @@ template <class T>
 Tensor from_host(const T* values, const Shape& shape, TensorOptions opts) {
   TG_CHECK(opts.dtype == dtype_of<T>::value, "from_host: values are {}, options ask for {}",
            dtype_name(dtype_of<T>::value), dtype_name(opts.dtype));
-  Tensor t = Tensor::empty(shape, opts.dtype, opts.device);
-  backend(opts.device).copy_from_host(t.data(), values, t.nbytes());
+  Tensor t = Tensor::empty(shape, opts.dtype, opts.resolved_device());
+  backend(t.device()).copy_from_host(t.data(), values, t.nbytes());
   if (opts.requires_grad) t.requires_grad_();
   return t;
 }
@@ -45,14 +45,14 @@ Tensor tensor(const std::vector<double>& values, Shape shape, TensorOptions opts
 Tensor scalar_tensor(double value, TensorOptions opts) { return tensor({value}, Shape{}, opts); }
 
 Tensor empty(const Shape& shape, TensorOptions opts) {
-  Tensor t = Tensor::empty(shape, opts.dtype, opts.device);
+  Tensor t = Tensor::empty(shape, opts.dtype, opts.resolved_device());
   if (opts.requires_grad) t.requires_grad_();
   return t;
 }
 
 Tensor full(const Shape& shape, double value, TensorOptions opts) {
-  Tensor t = Tensor::empty(shape, opts.dtype, opts.device);
-  backend(opts.device).fill(opts.dtype, t.data(), t.numel(), value);
+  Tensor t = Tensor::empty(shape, opts.dtype, opts.resolved_device());
+  backend(t.device()).fill(opts.dtype, t.data(), t.numel(), value);
   if (opts.requires_grad) t.requires_grad_();
   return t;
 }
@@ -84,13 +84,13 @@ void normal_(Tensor& t, double mean, double std, Generator& gen) {
 }
 
 Tensor rand(const Shape& shape, Generator& gen, TensorOptions opts) {
-  Tensor t = Tensor::empty(shape, opts.dtype, opts.device);
+  Tensor t = Tensor::empty(shape, opts.dtype, opts.resolved_device());
   uniform_(t, 0.0, 1.0, gen);
   if (opts.requires_grad) t.requires_grad_();
   return t;
 }
 Tensor randn(const Shape& shape, Generator& gen, TensorOptions opts) {
-  Tensor t = Tensor::empty(shape, opts.dtype, opts.device);
+  Tensor t = Tensor::empty(shape, opts.dtype, opts.resolved_device());
   normal_(t, 0.0, 1.0, gen);
   if (opts.requires_grad) t.requires_grad_();
   return t;
@@ -101,14 +101,15 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape, Generator& gen, Te
   // low + floor(U[0, high - low)) in f64: exact for ranges below 2^32, the only ones the 32-bit
   // words cover. The draw is non-negative, so the cast's truncation toward zero is the floor
   // (truncating U[low, high) itself would send (-1, 0) to 0, and to `high` when high == 0).
-  Backend& be = backend(opts.device);
-  Tensor u = Tensor::empty(shape, DType::f64, opts.device);
+  const Device device = opts.resolved_device();
+  Backend& be = backend(device);
+  Tensor u = Tensor::empty(shape, DType::f64, device);
   uniform_(u, 0.0, double(high - low), gen);
-  Tensor k = Tensor::empty(shape, DType::i64, opts.device);
+  Tensor k = Tensor::empty(shape, DType::i64, device);
   be.cast(DType::i64, k.data(), DType::f64, u.data(), u.numel());
   be.unary(UnaryOp::AddScalar, DType::i64, k.data(), k.data(), k.numel(), double(low), 0.0);
   if (opts.dtype == DType::i64) return k;
-  Tensor out = Tensor::empty(shape, opts.dtype, opts.device);
+  Tensor out = Tensor::empty(shape, opts.dtype, device);
   be.cast(opts.dtype, out.data(), DType::i64, k.data(), k.numel());
   return out;
 }

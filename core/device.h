@@ -23,6 +23,12 @@ struct Device {
 inline constexpr Device Device::cpu{DeviceType::cpu, 0};
 inline constexpr Device Device::cuda{DeviceType::cuda, 0};
 
+// The device that tensor creation uses when its TensorOptions name none (PyTorch's
+// torch.set_default_device); the CPU unless set. Process-wide: set it before creating tensors,
+// not while other threads create them. Ops put their results on their inputs' device regardless.
+Device default_device();
+void set_default_device(Device d);
+
 // Parses "cpu", "cuda" or "cuda:N" (for --device flags); throws tg::Error otherwise.
 Device parse_device(const std::string& name);
 

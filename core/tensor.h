@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/device.h"
@@ -37,10 +38,13 @@ struct TensorImpl {
   std::shared_ptr<Node> grad_accumulator;  // leaves that require grad: where backward deposits
 };
 
+// Options of tensor creation. Without a device the tensor goes to default_device() as it is when
+// the tensor is created, so options kept in a constant follow set_default_device.
 struct TensorOptions {
   DType dtype = DType::f32;
-  Device device = Device::cpu;
+  std::optional<Device> device;
   bool requires_grad = false;
+  Device resolved_device() const { return device ? *device : default_device(); }
 };
 
 class Tensor {

@@ -150,7 +150,7 @@ void Adam::step() {
     const Tensor& p = params_[i];
     StateDict& s = state_[i];
     if (!s.contains("step")) {
-      s.set("step", scalar_tensor(0, {.dtype = DType::i64}));
+      s.set("step", scalar_tensor(0, {.dtype = DType::i64, .device = Device::cpu}));  // a host counter, as in torch
       s.set("exp_avg", zeros_like(p));
       s.set("exp_avg_sq", zeros_like(p));
     }
