@@ -33,6 +33,10 @@ Tensor leaf_values(const std::vector<double>& values, const Shape& shape = {});
 // happened instead (no throw, another exception, or the message and the missing parts).
 std::string error_report(const std::function<void()>& fn, const std::vector<std::string>& parts);
 
+// The device the suite runs on: "cpu", or "cuda:0" in a --device=cuda run; for expected error
+// messages, which name it.
+inline std::string device_name() { return default_device().str(); }
+
 // While alive, Device::cuda is backed by a stand-in that keeps memory on the host and runs the
 // CPU kernels, unless a real CUDA backend is registered (then that one is used). It lets a
 // CPU-only build exercise device-crossing code: ToDevice's tape node, mixed-device errors.
@@ -48,6 +52,12 @@ class LoopbackCuda {
 };
 
 }  // namespace tg::test
+
+// Test cases about host code (the CPU backend's kernels and allocator, host conversions) carry this
+// doctest suite, `TEST_CASE("name" * TG_CPU_ONLY)`, or a whole file opens with
+// TEST_SUITE_BEGIN(TG_CPU_ONLY_SUITE); the suites' CUDA runs leave them out (doctest_main.cpp).
+#define TG_CPU_ONLY_SUITE "cpu only"
+#define TG_CPU_ONLY doctest::test_suite(TG_CPU_ONLY_SUITE)
 
 // CHECK_CLOSE(actual, expected[, atol, rtol]): fails with the mismatch report.
 #define CHECK_CLOSE(...)                                    \

@@ -71,10 +71,12 @@ TEST_CASE("MasterWeights clears the master grad of a parameter the loss does not
 }
 
 TEST_CASE("MasterWeights checks the model and the dtype") {
+  const std::string dev = test::device_name();
   nn::Linear lin(2, 2);
   CHECK_ERROR(MasterWeights(lin, DType::f32), "MasterWeights", "f16 or bf16", "f32");
   lin.to(DType::f64);
-  CHECK_ERROR(MasterWeights(lin, DType::f16), "MasterWeights", "parameter 'weight'", "f64 (2, 2) cpu", "start in f32");
+  CHECK_ERROR(MasterWeights(lin, DType::f16), "MasterWeights", "parameter 'weight'", "f64 (2, 2) " + dev,
+              "start in f32");
 }
 
 // Bytes the CPU allocator hands out for a model's parameters and gradients after one backward,
@@ -90,7 +92,7 @@ static size_t parameter_and_grad_bytes(DType dt) {
   return cpu::memory_stats().bytes_in_use - before;
 }
 
-TEST_CASE("Parameters and gradients in f16 or bf16 take half the bytes of f32 (allocator counts)") {
+TEST_CASE("Parameters and gradients in f16 or bf16 take half the bytes of f32 (allocator counts)" * TG_CPU_ONLY) {
   const size_t params = 256 * 128 + 128 + 128 * 64 + 64;
   size_t f32 = parameter_and_grad_bytes(DType::f32);
   CHECK(f32 == 2 * params * 4);
@@ -98,7 +100,7 @@ TEST_CASE("Parameters and gradients in f16 or bf16 take half the bytes of f32 (a
   CHECK(parameter_and_grad_bytes(DType::bf16) * 2 == f32);
 }
 
-TEST_CASE("The CPU allocator counts bytes in use, the peak, and what it caches") {
+TEST_CASE("The CPU allocator counts bytes in use, the peak, and what it caches" * TG_CPU_ONLY) {
   cpu::reset_peak_memory_stats();
   cpu::MemoryStats s0 = cpu::memory_stats();
   CHECK(s0.peak_bytes_in_use == s0.bytes_in_use);

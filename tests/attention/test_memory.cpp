@@ -29,6 +29,8 @@ size_t working_bytes(int64_t H, int64_t T, int64_t D) {
 
 }  // namespace
 
+TEST_SUITE_BEGIN(TG_CPU_ONLY_SUITE);
+
 TEST_CASE("attention's working memory at T = 4096 is O(T), far below one score matrix") {
   // The dQ buffers grow with the thread count, so the bounds are for two threads on any machine.
   const int threads = omp_get_max_threads();
@@ -47,3 +49,5 @@ TEST_CASE("attention's working memory at T = 4096 is O(T), far below one score m
   // Doubling T at most doubles it (plus the fixed tiles): linear, not quadratic.
   CHECK(at_4096 <= 2 * at_2048 + (256u << 10));
 }
+
+TEST_SUITE_END();

@@ -179,7 +179,7 @@ TG_OP_TEST(Cast, Gradcheck, "f64 clone, and a round trip through f32") {
 // On the CPU, .to(cpu) is the identity (the tensor itself, as in PyTorch). The ToDevice node is
 // exercised through test::LoopbackCuda, a stand-in device on host memory (or the real GPU).
 TG_OP_TEST(ToDevice, Value, "cpu -> cpu is the tensor itself; a round trip copies values") {
-  Tensor x = tensor({1.5, -2, 3}, {3}, f64);
+  Tensor x = tensor({1.5, -2, 3}, {3}, {.dtype = DType::f64, .device = Device::cpu});
   CHECK(x.to(Device::cpu).same(x));
   Tensor copy = raw::to_device(x, Device::cpu);
   CHECK(copy.data() != x.data());
@@ -192,7 +192,7 @@ TG_OP_TEST(ToDevice, Value, "cpu -> cpu is the tensor itself; a round trip copie
   CHECK_CLOSE(back, {1.5, -2, 3});
 }
 TG_OP_TEST(ToDevice, Gradcheck, "cpu -> device -> cpu") {
-  In in{leaf({2, 3}, 16)};
+  In in{leaf({2, 3}, 16).detach().to(Device::cpu).requires_grad_()};
   auto on_cpu = [](auto& x) { return mul(x[0].to(Device::cpu), x[0]); };
   CHECK_GRADCHECK(on_cpu, in);
   tg::test::LoopbackCuda device;

@@ -21,11 +21,12 @@ TEST_CASE("errors: broadcasting shape mismatches") {
 }
 
 TEST_CASE("errors: matmul shape mismatches") {
+  const std::string dev = test::device_name();
   CHECK_THROWS_WITH_AS(matmul(zeros({2, 3}), zeros({4, 5})),
-                       "Matmul: inner dimensions differ: f32 (2, 3) cpu @ f32 (4, 5) cpu multiplies (.., 2, 3) "
-                       "by (.., 4, 5)",
+                       fmt::format("Matmul: inner dimensions differ: f32 (2, 3) {0} @ f32 (4, 5) {0} multiplies "
+                                   "(.., 2, 3) by (.., 4, 5)", dev).c_str(),
                        Error);
-  CHECK_ERROR(matmul(zeros({3, 2}), zeros({3, 5}), false, true), "Matmul", "(3, 2)", "(3, 5) cpu^T");
+  CHECK_ERROR(matmul(zeros({3, 2}), zeros({3, 5}), false, true), "Matmul", "(3, 2)", "(3, 5) " + dev + "^T");
   // batch dims that do not broadcast: the message names both operands, not just their batch dims
   CHECK_ERROR(matmul(zeros({2, 3, 4}), zeros({3, 4, 5})), "Matmul", "(2, 3, 4)", "(3, 4, 5)");
   CHECK_ERROR(matmul(zeros({3}), zeros({4})), "Matmul", "f32 (3,)", "f32 (4,)");  // as given, not as (1, 3)
@@ -40,9 +41,10 @@ TEST_CASE("errors: cat and stack shape mismatches") {
 }
 
 TEST_CASE("errors: mixed dtypes") {
+  const std::string dev = test::device_name();
   CHECK_THROWS_WITH_AS(add(zeros({2}), zeros({2}, f64)),
-                       "Add: inputs have different dtypes (f32 (2,) cpu and f64 (2,) cpu); cast one with .to(dtype) "
-                       "first",
+                       fmt::format("Add: inputs have different dtypes (f32 (2,) {0} and f64 (2,) {0}); cast one with "
+                                   ".to(dtype) first", dev).c_str(),
                        Error);
   CHECK_ERROR(matmul(zeros({2, 2}), zeros({2, 2}, f64)), "Matmul", "f32 (2, 2)", "f64 (2, 2)");
   CHECK_ERROR(cat({zeros({1, 2}), zeros({1, 2}, f64)}, 0), "Cat", "f32 (1, 2)", "f64 (1, 2)");
@@ -53,21 +55,23 @@ TEST_CASE("errors: mixed dtypes") {
 
 TEST_CASE("errors: mixed devices") {
   tg::test::LoopbackCuda device;  // a second device, even in a CPU-only build
+  constexpr TensorOptions cpu{.device = Device::cpu};
   Tensor gpu = zeros({2, 3}, {.device = Device::cuda});
-  CHECK_THROWS_WITH_AS(add(zeros({2, 3}), gpu),
+  CHECK_THROWS_WITH_AS(add(zeros({2, 3}, cpu), gpu),
                        "Add: inputs are on different devices (f32 (2, 3) cpu and f32 (2, 3) cuda:0); move them with "
                        ".to(device) first",
                        Error);
-  CHECK_ERROR(matmul(zeros({3, 2}), gpu), "Matmul", "f32 (3, 2) cpu", "f32 (2, 3) cuda:0");
-  CHECK_ERROR(cat({zeros({2, 3}), gpu}, 0), "Cat", "cpu", "cuda:0");
-  CHECK_ERROR(gather(gpu, 1, zeros({2, 3}, i64)), "Gather", "cuda:0", "cpu");
+  CHECK_ERROR(matmul(zeros({3, 2}, cpu), gpu), "Matmul", "f32 (3, 2) cpu", "f32 (2, 3) cuda:0");
+  CHECK_ERROR(cat({zeros({2, 3}, cpu), gpu}, 0), "Cat", "cpu", "cuda:0");
+  CHECK_ERROR(gather(gpu, 1, zeros({2, 3}, {.dtype = DType::i64, .device = Device::cpu})), "Gather", "cuda:0", "cpu");
 }
 
 TEST_CASE("errors: out-of-range indices") {
+  const std::string dev = test::device_name();
   Tensor w = zeros({5, 3});
   CHECK_THROWS_WITH_AS(embedding(w, tensor({1, 7, 0, 2}, {2, 2}, i64)),
-                       "Embedding: index 7 at position 1 is out of range for size 5 (index i64 (2, 2) cpu, input f32 "
-                       "(5, 3) cpu)",
+                       fmt::format("Embedding: index 7 at position 1 is out of range for size 5 (index i64 (2, 2) {0}, "
+                                   "input f32 (5, 3) {0})", dev).c_str(),
                        Error);
   CHECK_ERROR(embedding(w, tensor({-1}, {1}, i64)), "Embedding", "-1", "(5, 3)");
   CHECK_ERROR(index_select(w, 1, tensor({3}, {1}, i64)), "IndexSelect", "index 3", "(5, 3)");
@@ -78,8 +82,8 @@ TEST_CASE("errors: out-of-range indices") {
   // cross_entropy targets: named as cross_entropy, with the logits' and the target's shapes
   Tensor logits = zeros({4, 3}), bad = tensor({0, 1, 5, 2}, {}, i64);
   CHECK_THROWS_WITH_AS(cross_entropy(logits, bad),
-                       "CrossEntropy: target 5 at position 2 is out of range for 3 classes (input f32 (4, 3) cpu, "
-                       "target i64 (4,) cpu)",
+                       fmt::format("CrossEntropy: target 5 at position 2 is out of range for 3 classes (input f32 "
+                                   "(4, 3) {0}, target i64 (4,) {0})", dev).c_str(),
                        Error);
   CHECK_ERROR(cross_entropy(logits, tensor({0, 0, -1, 0}, {}, i64)), "CrossEntropy", "target -1", "(4, 3)", "(4,)");
   CHECK_ERROR(nll_loss(logits, bad), "NllLoss", "target 5", "(4, 3)", "(4,)");

@@ -11,6 +11,8 @@
 
 using namespace tg;
 
+TEST_SUITE_BEGIN(TG_CPU_ONLY_SUITE);
+
 TEST_CASE("cpu allocator: 64-byte aligned blocks, a freed block is reused for the same size") {
   Backend& cpu = backend(Device::cpu);
   for (size_t bytes : {size_t(4), size_t(100), size_t(3000), size_t(1) << 20}) {
@@ -90,3 +92,5 @@ TEST_CASE("adam_update matches the scalar update rule, for a list of tensors bel
     }
   }
 }
+
+TEST_SUITE_END();

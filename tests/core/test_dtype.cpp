@@ -54,6 +54,8 @@ std::vector<float> ties_and_neighbours(uint16_t max_finite_bits, ToFloat to_floa
 
 }  // namespace
 
+TEST_SUITE_BEGIN(TG_CPU_ONLY_SUITE);
+
 TEST_CASE("f16: every bit pattern decodes exactly and round-trips; NaN stays NaN") {
   int nans = 0;
   for (uint32_t b = 0; b < 65536; ++b) {
@@ -182,3 +184,5 @@ TEST_CASE("bf16: float -> bf16 rounds to nearest even (ties, subnormals, overflo
   CHECK(float_to_bf16_bits(1.01171875f) == 0x3f82);   // 1 + 3 2^-8: tie, even is 1 + 2^-6
   CHECK(float_to_bf16_bits(std::numeric_limits<float>::max()) == 0x7f80);  // past the last tie: inf
 }
+
+TEST_SUITE_END();

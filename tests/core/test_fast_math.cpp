@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "core/fast_math.h"
+#include "test_util.h"
 
 namespace {
 
@@ -41,6 +42,8 @@ void check_sweep(const char* name, Fast fast, Exact exact) {
 
 }  // namespace
 
+TEST_SUITE_BEGIN(TG_CPU_ONLY_SUITE);
+
 TEST_CASE("fast exp, log and log1p are within 2 ulp of the correctly rounded result") {
   check_sweep("exp", [](float x) { return tg::fast::exp(x); }, [](double x) { return std::exp(x); });
   check_sweep("log", [](float x) { return tg::fast::log(x); }, [](double x) { return std::log(x); });
@@ -68,3 +71,5 @@ TEST_CASE("fast exp, log and log1p special values") {
   CHECK(tg::fast::log1p(inf) == inf);
   CHECK(std::isnan(tg::fast::log1p(nan)));
 }
+
+TEST_SUITE_END();

@@ -24,7 +24,7 @@ std::vector<float> random_floats(size_t n, uint64_t seed) {
 // Rounding bound: each C entry is a k-term dot product; any summation order is within
 // gamma = (k + 2) u of the exact sum of |terms| (u = 2^-24), doubled for the reference's own
 // rounding, so |blocked - reference| <= 2 (k + 2) u (|alpha| |A||B| + |beta| |C0|) entrywise.
-TEST_CASE("gemm_blocked_f32 matches gemm_reference_f32") {
+TEST_CASE("gemm_blocked_f32 matches gemm_reference_f32" * TG_CPU_ONLY) {
   const Problem problems[] = {{1, 1, 1}, {3, 5, 7}, {17, 33, 9}, {2, 600, 3}, {5, 7, 300}, {33, 65, 129}};
   int checked = 0;
   for (Problem p : problems)

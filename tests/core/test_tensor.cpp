@@ -16,7 +16,7 @@ TEST_CASE("creation: zeros, ones, full, *_like, tensor, scalar_tensor") {
   Tensor z = zeros({2, 3});
   CHECK(z.shape() == Shape{2, 3});
   CHECK(z.dtype() == DType::f32);
-  CHECK(z.device() == Device::cpu);
+  CHECK(z.device() == default_device());
   CHECK_CLOSE(z, std::vector<double>(6, 0.0));
   CHECK_CLOSE(ones({4}, {.dtype = DType::i32}), {1, 1, 1, 1});
   Tensor f = full({2, 2}, -2.5, {.dtype = DType::bf16});
@@ -65,6 +65,22 @@ TEST_CASE("creation: bad arguments raise") {
   CHECK(parse_device("cuda:1") == Device{DeviceType::cuda, 1});
 }
 
+TEST_CASE("default device: creation without a device follows set_default_device, ops follow their inputs") {
+  test::LoopbackCuda cuda;  // a second device, even in a CPU-only build
+  const Device before = default_device();
+  constexpr TensorOptions kF64{.dtype = DType::f64};  // no device: resolved when a tensor is made
+  set_default_device(Device::cuda);
+  CHECK(zeros({2}).device() == Device::cuda);
+  CHECK(tensor({1, 2}, {}, kF64).device() == Device::cuda);
+  CHECK(zeros({2}, {.device = Device::cpu}).device() == Device::cpu);
+  set_default_device(Device::cpu);
+  CHECK(randn({2}, kF64).device() == Device::cpu);
+  CHECK(add(zeros({2}, {.device = Device::cuda}), 1.0).device() == Device::cuda);
+  // one backend per device type: cuda:1 is refused rather than served by cuda:0's backend
+  CHECK_ERROR(zeros({2}, {.device = Device{DeviceType::cuda, 1}}), "cuda:1", "cuda:0 only");
+  set_default_device(before);
+}
+
 TEST_CASE("shapes: numel, strides, broadcasting, axes, formatting") {
   CHECK(numel({2, 3, 4}) == 24);
   CHECK(numel({}) == 1);
@@ -83,7 +99,7 @@ TEST_CASE("shapes: numel, strides, broadcasting, axes, formatting") {
   CHECK(normalize_axis(-1, 3, "op") == 2);
   CHECK_THROWS_WITH_AS(normalize_axis(3, 3, "MyOp"), "MyOp: axis 3 is out of range for a tensor with 3 dims", Error);
   CHECK_THROWS_AS(normalize_axis(-4, 3, "op"), Error);
-  CHECK(describe(zeros({2, 3}, {.dtype = DType::i32})) == "i32 (2, 3) cpu");
+  CHECK(describe(zeros({2, 3}, {.dtype = DType::i32})) == "i32 (2, 3) " + test::device_name());
 }
 
 // Values every dtype holds exactly survive any cast; others round (floats) or truncate toward
@@ -112,12 +128,14 @@ TEST_CASE("cast between every pair of dtypes") {
 }
 
 TEST_CASE("printing: exact strings") {
-  CHECK(fmt::format("{}", tensor({1, 2.5, -3})) == "tensor([1.0000, 2.5000, -3.0000], f32 (3,) cpu)");
+  const std::string dev = test::device_name();
+  CHECK(fmt::format("{}", tensor({1, 2.5, -3})) == "tensor([1.0000, 2.5000, -3.0000], f32 (3,) " + dev + ")");
   CHECK(fmt::format("{}", tensor({1, 2, 3, 4}, {2, 2}, {.dtype = DType::f64})) ==
-        "tensor([[1.0000, 2.0000],\n [3.0000, 4.0000]], f64 (2, 2) cpu)");
-  CHECK(fmt::format("{}", arange(8)) == "tensor([0, 1, 2, ..., 5, 6, 7], i64 (8,) cpu)");
-  CHECK(fmt::format("{}", scalar_tensor(0.125)) == "tensor(0.1250, f32 () cpu)");
-  CHECK(fmt::format("{}", arange(8).reshape({2, 2, 2})) == "tensor([[[0, 1],\n  [2, 3]],\n [[4, 5],\n  [6, 7]]], i64 (2, 2, 2) cpu)");
-  CHECK(fmt::format("{:h}", zeros({2, 3}, {.dtype = DType::bf16})) == "bf16 (2, 3) cpu");
+        "tensor([[1.0000, 2.0000],\n [3.0000, 4.0000]], f64 (2, 2) " + dev + ")");
+  CHECK(fmt::format("{}", arange(8)) == "tensor([0, 1, 2, ..., 5, 6, 7], i64 (8,) " + dev + ")");
+  CHECK(fmt::format("{}", scalar_tensor(0.125)) == "tensor(0.1250, f32 () " + dev + ")");
+  CHECK(fmt::format("{}", arange(8).reshape({2, 2, 2})) ==
+        "tensor([[[0, 1],\n  [2, 3]],\n [[4, 5],\n  [6, 7]]], i64 (2, 2, 2) " + dev + ")");
+  CHECK(fmt::format("{:h}", zeros({2, 3}, {.dtype = DType::bf16})) == "bf16 (2, 3) " + dev);
   CHECK(fmt::format("{}", Tensor()) == "undefined tensor");
 }

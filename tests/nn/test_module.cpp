@@ -84,13 +84,14 @@ TEST_CASE("load_state_dict names missing, unexpected, misshapen and mistyped ent
   std::string msg = error_of([&model, &wrong] { model.load_state_dict(wrong); });
   CHECK(msg.find("missing key 'layers.1.bias'") != std::string::npos);
   CHECK(msg.find("unexpected key 'layers.7.weight'") != std::string::npos);
-  CHECK(msg.find("'layers.0.weight': the state dict has f32 (4, 3) cpu, the model has f32 (5, 3) cpu") !=
-        std::string::npos);
+  const std::string dev = test::device_name();
+  CHECK(msg.find(fmt::format("'layers.0.weight': the state dict has f32 (4, 3) {0}, the model has f32 (5, 3) {0}",
+                             dev)) != std::string::npos);
   CHECK(model.layers[0]->weight.to_vector() == before);  // nothing was loaded
 
   nn::StateDict f64_state;
   for (auto& [name, t] : model.state_dict()) f64_state.insert(name, t.to(DType::f64));
-  CHECK(error_of([&model, &f64_state] { model.load_state_dict(f64_state); }).find("has f64 (5, 3) cpu") !=
+  CHECK(error_of([&model, &f64_state] { model.load_state_dict(f64_state); }).find("has f64 (5, 3) " + dev) !=
         std::string::npos);
 
   // Non-strict loading skips missing and unexpected keys but still checks shapes.
