@@ -109,6 +109,9 @@ class Backend {
   virtual void attention_backward(DType t, void* dq, void* dk, void* dv, const void* q, const void* k,
                                   const void* v, const void* o, const void* lse, const void* dout,
                                   const AttentionArgs& args) = 0;
+  // Whether the two kernels above take this dtype and head size; where they do not, the op runs
+  // as matmul/softmax/matmul instead (O(Tq Tk) memory), like PyTorch's math fallback.
+  virtual bool has_attention_kernel(DType t, int64_t head_size) const = 0;
 
   // indexing: idx are i64; callers check ranges first with first_out_of_range.
   // index_select: out[o, j, i] = in[o, idx[j], i]; index_add: out[o, idx[j], i] += src[o, j, i]

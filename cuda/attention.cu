@@ -316,6 +316,12 @@ void attention_backward(DType t, void* dq, void* dk, void* dv, const void* q, co
   dispatch(t, a.D, "cuda::attention_backward", Backward{dq, dk, dv, q, k, v, o, lse, dout, a, stream});
 }
 
+// The head sizes and dtypes dispatch() instantiates.
+bool CudaBackend::has_attention_kernel(DType t, int64_t head_size) const {
+  bool dtype_ok = t == DType::f32 || t == DType::f16 || t == DType::bf16;
+  return dtype_ok && (head_size == 16 || head_size == 32 || head_size == 64 || head_size == 128);
+}
+
 // The Backend's attention on the backend's stream; lse is f32 (the kernels reject f64).
 void CudaBackend::attention_forward(DType t, void* o, void* lse, const void* q, const void* k, const void* v,
                                     const AttentionArgs& args) {

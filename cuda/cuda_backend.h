@@ -41,6 +41,7 @@ class CudaBackend final : public Backend {
                          const AttentionArgs& args) override;
   void attention_backward(DType t, void* dq, void* dk, void* dv, const void* q, const void* k, const void* v,
                           const void* o, const void* lse, const void* dout, const AttentionArgs& args) override;
+  bool has_attention_kernel(DType t, int64_t head_size) const override;
 
   void index_select(DType t, void* out, const void* in, const int64_t* idx, int64_t outer, int64_t n_in,
                     int64_t n_idx, int64_t inner) override;

@@ -111,6 +111,7 @@ class LoopbackBackend final : public Backend {
                           const void* o, const void* lse, const void* dout, const AttentionArgs& a) override {
     cpu().attention_backward(t, dq, dk, dv, q, k, v, o, lse, dout, a);
   }
+  bool has_attention_kernel(DType t, int64_t d) const override { return cpu().has_attention_kernel(t, d); }
   void index_select(DType t, void* o, const void* i, const int64_t* x, int64_t a, int64_t n, int64_t m, int64_t b) override {
     cpu().index_select(t, o, i, x, a, n, m, b);
   }

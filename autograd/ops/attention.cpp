@@ -2,7 +2,9 @@
 // the FlashAttention-2 backward kernel, run from the saved O and logsumexp L. When the backward is
 // itself being recorded (create_graph), the gradient is written in tg ops from the full
 // probabilities instead, so that it can be differentiated again; that costs O(Tq Tk) memory, which
-// second derivatives (gradient penalties, gradgradcheck) are used with small enough:
+// second derivatives (gradient penalties, gradgradcheck) are used with small enough. A dtype or
+// head size the device has no kernel for (f16 on the CPU, f64 or D = 8 on CUDA) runs the whole op
+// as recorded ops, O = softmax(scale Q K^T) V, at the same O(Tq Tk) cost:
 //   P = softmax(S), dV = P^T dO, dP = dO V^T, dS = P ∘ (dP - rowsum(P ∘ dP)),
 //   dQ = scale dS K, dK = scale dS^T Q
 #include "autograd/ops/attention.h"
@@ -56,12 +58,17 @@ Tensor causal_mask(const AttentionArgs& a, const Tensor& q) {
   return tensor(visible, {a.Tq, a.Tk}, {.dtype = q.dtype(), .device = q.device()});
 }
 
+// The scores scale Q K^T, with -inf where a query may not see a key.
+Tensor scores(const Tensor& q, const Tensor& k, const AttentionArgs& a) {
+  Tensor s = mul(matmul(q, k, false, true), a.scale);
+  if (a.causal) s = where(causal_mask(a, q), s, full_like(s, -std::numeric_limits<double>::infinity()));
+  return s;
+}
+
 // The gradients in tg ops (see the top of the file), recorded when create_graph is on.
 Grads differentiable_grads(const Tensor& dout, const Tensor& q, const Tensor& k, const Tensor& v,
                            const AttentionArgs& a) {
-  Tensor s = mul(matmul(q, k, false, true), a.scale);
-  if (a.causal) s = where(causal_mask(a, q), s, full_like(s, -std::numeric_limits<double>::infinity()));
-  Tensor p = softmax(s, -1);
+  Tensor p = softmax(scores(q, k, a), -1);
   Tensor dv = matmul(p, dout, true, false);
   Tensor dp = matmul(dout, v, false, true);
   Tensor ds = mul(p, sub(dp, sum(mul(p, dp), {3}, /*keepdim=*/true)));
@@ -73,6 +80,7 @@ Grads differentiable_grads(const Tensor& dout, const Tensor& q, const Tensor& k,
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, bool causal,
                                     std::optional<double> scale) {
   const AttentionArgs a = checked_args(q, k, v, causal, scale);
+  if (!backend(q.device()).has_attention_kernel(q.dtype(), a.D)) return matmul(softmax(scores(q, k, a), -1), v);
   Tensor out = Tensor::empty(q.shape(), q.dtype(), q.device());
   // L in f64 for f64 inputs, f32 otherwise (f16/bf16 kernels accumulate in f32).
   Tensor lse = Tensor::empty({a.B, a.H, a.Tq}, q.dtype() == DType::f64 ? DType::f64 : DType::f32, q.device());

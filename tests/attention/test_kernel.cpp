@@ -5,6 +5,7 @@
 // on one thread (small problems) and on all of them.
 #include <cmath>
 
+#include "autograd/node.h"
 #include "core/cpu/cpu_backend.h"
 #include "test_util.h"
 
@@ -94,6 +95,29 @@ TEST_CASE("attention gradchecks across tile boundaries") {
   std::vector<Tensor> in{test::leaf({1, 1, 70, 2}, 1), test::leaf({1, 1, 75, 2}, 2), test::leaf({1, 1, 75, 2}, 3)};
   CHECK_GRADCHECK([](auto& x) { return scaled_dot_product_attention(x[0], x[1], x[2], true); }, in);
   CHECK_GRADCHECK([](auto& x) { return scaled_dot_product_attention(x[0], x[1], x[2], false, 0.3); }, in);
+}
+
+// A dtype the device has no kernel for (f16 and bf16 on the CPU) runs as matmul/softmax/matmul:
+// same values as f32 on the same rounded inputs, to the half type's precision, and gradients.
+TEST_CASE("f16 and bf16 attention match f32, through the kernel or as ops where there is none") {
+  Generator gen(4);
+  for (DType dt : {DType::f16, DType::bf16}) {
+    INFO("dtype ", dtype_name(dt));
+    Tensor q = randn({1, 2, 40, 16}, gen).to(dt), k = randn({1, 2, 50, 16}, gen).to(dt);
+    Tensor v = randn({1, 2, 50, 16}, gen).to(dt);
+    Tensor q32 = q.to(DType::f32).requires_grad_();
+    q.requires_grad_();
+    Tensor out = scaled_dot_product_attention(q, k, v, true);
+    const bool kernel = backend(q.device()).has_attention_kernel(dt, 16);
+    CHECK((out.grad_fn()->op == Op::ScaledDotProductAttention) == kernel);
+    Tensor expected = scaled_dot_product_attention(q32, k.to(DType::f32), v.to(DType::f32), true);
+    const double eps = dt == DType::f16 ? std::ldexp(1.0, -11) : std::ldexp(1.0, -8);  // unit roundoff
+    CHECK_CLOSE(out, expected, 8 * eps, 8 * eps);
+    sum(out).backward();
+    sum(expected).backward();
+    CHECK(q.grad().dtype() == dt);
+    CHECK_CLOSE(q.grad(), q32.grad(), 8 * eps, 8 * eps);
+  }
 }
 
 TEST_CASE("attention stays finite on scores far beyond exp's f32 range") {
