@@ -110,7 +110,7 @@ TEST_CASE("Losses on f16 inputs are computed in f32 and return f32") {
 TEST_CASE("f16 and bf16 matmul accumulate in f32, across row tiles") {
   // (1, 4096) @ (4096, 1) of ones: 4096, where f16 accumulation stops at 2048.
   for (DType dt : {DType::f16, DType::bf16}) {
-    CAPTURE(dtype_name(dt));
+    INFO("dtype ", dtype_name(dt));
     Tensor row = ones({1, 4096}, {.dtype = dt}), col = ones({4096, 1}, {.dtype = dt});
     CHECK(matmul(row, col).item<double>() == 4096);
   }
@@ -128,7 +128,7 @@ TEST_CASE("f16 and bf16 matmul accumulate in f32, across row tiles") {
 TEST_CASE("all_finite sees inf and NaN in f16 and bf16 data") {
   Backend& be = backend(default_device());
   for (DType dt : {DType::f16, DType::bf16}) {
-    CAPTURE(dtype_name(dt));
+    INFO("dtype ", dtype_name(dt));
     Tensor ok = tensor({1, -2, 65504, 0}, {4}, {.dtype = dt});
     CHECK(be.all_finite(dt, ok.data(), 4));
     for (double bad : {double(INFINITY), -double(INFINITY), double(NAN)}) {

@@ -10,7 +10,7 @@ using nn::amp::MasterWeights;
 
 TEST_CASE("MasterWeights keeps f32 copies and casts the model's parameters in place") {
   for (DType dt : {DType::f16, DType::bf16}) {
-    CAPTURE(dtype_name(dt));
+    INFO("dtype ", dtype_name(dt));
     Generator gen(1);
     nn::MLP mlp({3, 4, 2}, nn::Activation::Relu, true, gen);
     std::vector<Tensor> before;

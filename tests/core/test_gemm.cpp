@@ -110,7 +110,7 @@ TEST_CASE("f16 and bf16 matmul agree with f32 on the same inputs") {
   for (Half h : {Half{DType::f16, std::ldexp(1.0, -11)}, Half{DType::bf16, std::ldexp(1.0, -8)}})
     for (bool ta : {false, true})
       for (bool tb : {false, true}) {
-        CAPTURE(dtype_name(h.dtype));
+        INFO("dtype ", dtype_name(h.dtype));
         CAPTURE(ta);
         CAPTURE(tb);
         Generator gen(31);

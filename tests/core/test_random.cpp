@@ -91,7 +91,7 @@ TEST_CASE("Generator: draws do not overlap; the same seed and offset reproduce")
 TEST_CASE("rand: uniform on [0, 1) in f32 and f64") {
   const int64_t n = 200000;
   for (DType dt : {DType::f32, DType::f64}) {
-    CAPTURE(dtype_name(dt));
+    INFO("dtype ", dtype_name(dt));
     Generator gen(1);
     std::vector<double> u = rand({n}, gen, {.dtype = dt}).to_vector<double>();
     Moments m = moments(u);
@@ -115,7 +115,7 @@ TEST_CASE("randn: standard normal in f32 and f64") {
   auto tail = [](double z) { return z > 2; };
   const double p1 = std::erf(1 / M_SQRT2), p2 = 0.5 * std::erfc(2 / M_SQRT2);
   for (DType dt : {DType::f32, DType::f64}) {
-    CAPTURE(dtype_name(dt));
+    INFO("dtype ", dtype_name(dt));
     Generator gen(11);
     std::vector<double> z = randn({n}, gen, {.dtype = dt}).to_vector<double>();
     Moments m = moments(z);

@@ -108,8 +108,8 @@ TEST_CASE("cast between every pair of dtypes") {
   const std::vector<double> exact = {-3, -1, 0, 1, 2, 100};
   for (DType from : kAll)
     for (DType to : kAll) {
-      CAPTURE(dtype_name(from));
-      CAPTURE(dtype_name(to));
+      INFO("from ", dtype_name(from));
+      INFO("to ", dtype_name(to));
       Tensor y = tensor(exact, {2, 3}, {.dtype = from}).to(to);
       CHECK(y.dtype() == to);
       CHECK(y.shape() == Shape{2, 3});

@@ -38,7 +38,7 @@ TEST_CASE("categorical vae: KL(q || uniform) is sum_i (log K - H(q_i)), and the 
     }
   CHECK_CLOSE(vae.kl_to_uniform(logits), expected, 1e-5, 1e-4);
   for (LatentEstimator e : kEstimators) {
-    CAPTURE(models::latent_estimator_name(e));
+    INFO("estimator ", models::latent_estimator_name(e));
     models::CategoricalVaeLoss loss = vae.loss(x, e, 0.7, 3, gen);
     CHECK(loss.objective.dim() == 0);
     CHECK(loss.reconstruction.shape() == Shape{5});
@@ -52,7 +52,7 @@ TEST_CASE("categorical vae: every estimator's objective reaches the encoder and 
   models::CategoricalVae vae(tiny(), gen);
   Tensor x = rand({8, 784}, gen);
   for (LatentEstimator e : kEstimators) {
-    CAPTURE(models::latent_estimator_name(e));
+    INFO("estimator ", models::latent_estimator_name(e));
     vae.zero_grad();
     vae.loss(x, e, 0.7, 4, gen).objective.backward();
     for (const auto& [name, p] : vae.named_parameters()) {
@@ -78,7 +78,7 @@ TEST_CASE("categorical vae: each estimator lowers the negative ELBO on 512 Fashi
   data::LabeledImages train = data::load_fashion_mnist("train");
   Tensor x = slice(train.images, 0, 0, 512);
   for (LatentEstimator e : kEstimators) {
-    CAPTURE(models::latent_estimator_name(e));
+    INFO("estimator ", models::latent_estimator_name(e));
     Generator gen(3);
     models::CategoricalVae vae({.input = 784, .latents = 8, .classes = 10, .hidden = {128}}, gen);
     nn::Adam opt(vae.parameters(), {.lr = 1e-3});

@@ -53,7 +53,7 @@ TEST_CASE("uniform schemes stay in their bounds with std bound/sqrt(3)") {
       {"uniform_", [&w, &gen] { nn::init::uniform_(w, gen, -0.3, 0.3); }, 0.3},
   };
   for (const Case& c : cases) {
-    CAPTURE(c.name);
+    INFO("init ", c.name);
     c.init();
     Stats s = stats(w);
     CHECK(s.min >= -c.bound);

@@ -85,7 +85,7 @@ TEST_CASE("MLP learns XOR: MSE falls at least 50x in 300 Adam steps (seed 0)") {
 
 TEST_CASE("LayerNorm matches PyTorch values and gradients") {
   for (DType dt : {DType::f64, DType::f32}) {
-    CAPTURE(dtype_name(dt));
+    INFO("dtype ", dtype_name(dt));
     double tol = dt == DType::f64 ? 1e-12 : 2e-6;
     nn::LayerNorm ln(5);
     ln.to(dt);

@@ -38,7 +38,7 @@ std::unique_ptr<nn::Optimizer> check_trajectory(const MakeOptimizer& make, const
 void check_both_dtypes(const MakeOptimizer& make, const std::vector<double>& expected) {
   Tensor p;
   for (auto [dt, tol] : {std::pair{DType::f32, 1e-6}, std::pair{DType::f64, 1e-13}}) {
-    CAPTURE(dtype_name(dt));
+    INFO("dtype ", dtype_name(dt));
     check_trajectory(make, expected, dt, tol, p);
   }
 }
