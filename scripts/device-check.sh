@@ -88,8 +88,9 @@ grep -E 'tests passed' "$log" || true
 echo
 if [[ $bench_ok == 1 ]]; then cat "$bench_table"; else echo "bench:  the GPU benches FAILED (output above)"; fi
 status=$ctest_status
-if grep -qE 'Test +#[0-9]+: cuda .*Skipped' "$log"; then
-  echo "device-check.sh: the CUDA suite was SKIPPED: CUDA found no usable GPU on this machine" >&2
+# The parity suite and every suite@cuda must have run here; skipped means no usable GPU.
+if grep -qE 'Test +#[0-9]+: (cuda|[a-z_]+@cuda) .*Skipped' "$log"; then
+  echo "device-check.sh: CUDA suites were SKIPPED: CUDA found no usable GPU on this machine" >&2
   status=1
 elif ! grep -qE 'Test +#[0-9]+: cuda ' "$log"; then
   echo "device-check.sh: the CUDA suite did not run (was tests/cuda built?)" >&2
