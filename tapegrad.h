@@ -8,6 +8,7 @@
 #include "autograd/op_list.h"
 #include "autograd/ops.h"
 #include "core/creation.h"
+#include "core/memory.h"
 #include "core/random.h"
 #include "core/tensor.h"
 #include "nn/activation.h"

@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "bench/bench_util.h"
-#include "core/cpu/cpu_backend.h"
+#include "core/backend.h"
 #include "tapegrad.h"
 
 namespace {
@@ -32,10 +32,10 @@ void step(Inputs& in) {
 
 double working_mib(Inputs& in) {
   for (tg::Tensor* t : {&in.q, &in.k, &in.v}) t->zero_grad();
-  const size_t before = tg::cpu::memory_stats().bytes_in_use;
-  tg::cpu::reset_peak_memory_stats();
+  const size_t before = tg::memory_stats(tg::Device::cpu).bytes_in_use;
+  tg::reset_peak_memory_stats(tg::Device::cpu);
   step(in);
-  const size_t peak = tg::cpu::memory_stats().peak_bytes_in_use, returned = 4 * in.q.nbytes();
+  const size_t peak = tg::memory_stats(tg::Device::cpu).peak_bytes_in_use, returned = 4 * in.q.nbytes();
   return double(peak - before - returned) / (1 << 20);
 }
 

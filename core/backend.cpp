@@ -28,4 +28,8 @@ Backend& backend(Device d) {
   return *b;
 }
 
+MemoryStats memory_stats(Device d) { return backend(d).memory_stats(); }
+void reset_peak_memory_stats(Device d) { backend(d).reset_peak_memory_stats(); }
+void empty_cache(Device d) { backend(d).empty_cache(); }
+
 }  // namespace tg

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/attention_args.h"
+#include "core/memory.h"
 #include "core/device.h"
 #include "core/dtype.h"
 #include "core/elementwise.h"
@@ -76,6 +77,10 @@ class Backend {
   // memory
   virtual void* allocate(size_t bytes) = 0;
   virtual void deallocate(void* ptr, size_t bytes) = 0;
+  virtual MemoryStats memory_stats() const = 0;
+  virtual void reset_peak_memory_stats() = 0;
+  // Gives every cached free block back to the system (or the driver); blocks in use stay.
+  virtual void empty_cache() = 0;
   virtual void copy_from_host(void* dst, const void* src, size_t bytes) = 0;
   virtual void copy_to_host(void* dst, const void* src, size_t bytes) = 0;
   virtual void copy(void* dst, const void* src, size_t bytes) = 0;
@@ -143,6 +148,7 @@ class Backend {
 // or not available.
 Backend& backend(Device d);
 void register_backend(DeviceType type, Backend* b);
+
 bool has_backend(DeviceType type);
 
 }  // namespace tg

@@ -36,6 +36,14 @@ CudaBackend& instance() {
 void* CudaBackend::allocate(size_t bytes) { return allocator(device_).allocate(bytes); }
 void CudaBackend::deallocate(void* ptr, size_t) { allocator(device_).deallocate(ptr); }
 
+MemoryStats CudaBackend::memory_stats() const {
+  AllocatorStats s = allocator(device_).stats();
+  return {.bytes_in_use = s.bytes_in_use, .peak_bytes_in_use = s.peak_bytes_in_use, .bytes_cached = s.bytes_cached};
+}
+void CudaBackend::reset_peak_memory_stats() { allocator(device_).reset_peak(); }
+// cudaFree waits for the device, so blocks that queued kernels still use are not freed under them.
+void CudaBackend::empty_cache() { allocator(device_).empty_cache(); }
+
 // Host buffers are pageable and may be reused as soon as we return, so host copies wait for the
 // stream; device-to-device copies stay asynchronous, ordered with the kernels.
 void CudaBackend::copy_from_host(void* dst, const void* src, size_t bytes) {

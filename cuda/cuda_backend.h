@@ -19,6 +19,9 @@ class CudaBackend final : public Backend {
 
   void* allocate(size_t bytes) override;
   void deallocate(void* ptr, size_t bytes) override;
+  MemoryStats memory_stats() const override;  // the caching allocator's, in its size classes
+  void reset_peak_memory_stats() override;
+  void empty_cache() override;
   void copy_from_host(void* dst, const void* src, size_t bytes) override;
   void copy_to_host(void* dst, const void* src, size_t bytes) override;
   void copy(void* dst, const void* src, size_t bytes) override;

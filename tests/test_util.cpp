@@ -80,6 +80,9 @@ class LoopbackBackend final : public Backend {
  public:
   void* allocate(size_t bytes) override { return cpu().allocate(bytes); }
   void deallocate(void* p, size_t bytes) override { cpu().deallocate(p, bytes); }
+  MemoryStats memory_stats() const override { return cpu().memory_stats(); }
+  void reset_peak_memory_stats() override { cpu().reset_peak_memory_stats(); }
+  void empty_cache() override { cpu().empty_cache(); }
   void copy_from_host(void* d, const void* s, size_t n) override { cpu().copy_from_host(d, s, n); }
   void copy_to_host(void* d, const void* s, size_t n) override { cpu().copy_to_host(d, s, n); }
   void copy(void* d, const void* s, size_t n) override { cpu().copy(d, s, n); }

@@ -44,6 +44,9 @@ class CpuBackend final : public Backend {
  public:
   void* allocate(size_t bytes) override;
   void deallocate(void* ptr, size_t bytes) override;
+  MemoryStats memory_stats() const override;  // in 64-byte rounded sizes
+  void reset_peak_memory_stats() override;
+  void empty_cache() override;
   void copy_from_host(void* dst, const void* src, size_t bytes) override;
   void copy_to_host(void* dst, const void* src, size_t bytes) override;
   void copy(void* dst, const void* src, size_t bytes) override;
@@ -89,16 +92,6 @@ class CpuBackend final : public Backend {
 };
 
 CpuBackend& instance();
-
-// The CPU allocator's counts, in 64-byte rounded sizes (the CUDA allocator's stats, in spirit):
-// tests and benches measure an op's working memory with these.
-struct MemoryStats {
-  size_t bytes_in_use = 0;       // handed out to tensors and not yet freed
-  size_t peak_bytes_in_use = 0;  // the largest bytes_in_use since start or reset_peak_memory_stats()
-  size_t bytes_cached = 0;       // freed blocks kept in the free lists for reuse
-};
-MemoryStats memory_stats();
-void reset_peak_memory_stats();
 
 // Row-major GEMM without BLAS: the fallback when CBLAS is absent (cpu/gemm_blocked.cpp), and the
 // naive triple loop tests compare against. Both compute C = alpha op(A) op(B) + beta C in f32.

@@ -2,16 +2,17 @@
 // copies. Every op allocates its output, so a training step frees and asks again for the same
 // sizes each iteration; aligned_alloc and free cost ~100 ns a pair and fragment glibc's heap.
 // Freed blocks wait in a free list for their (64-byte rounded) size, up to kMaxCachedBytes in
-// all; past that they go back to the system. memory_stats() counts the bytes handed out.
+// all; past that they go back to the system. memory_stats() counts the bytes handed out. When the
+// system refuses an allocation, the cache is given back and the allocation tried once more.
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <new>
 #include <unordered_map>
 #include <vector>
 
 #include "core/cpu/cpu_backend.h"
+#include "core/error.h"
 
 namespace tg::cpu {
 namespace {
@@ -33,12 +34,18 @@ struct BlockCache {
     return it == large.end() ? nullptr : &it->second;
   }
   std::vector<void*>& list(size_t size) { return size / kAlign <= kSmallClasses ? small[size / kAlign] : large[size]; }
-  ~BlockCache() {
-    for (auto& blocks : small)
+  // With the mutex held (or at exit): frees every cached block.
+  void release_cached() {
+    for (auto& blocks : small) {
       for (void* p : blocks) std::free(p);
+      blocks.clear();
+    }
     for (auto& [size, blocks] : large)
       for (void* p : blocks) std::free(p);
+    large.clear();
+    stats.bytes_cached = 0;
   }
+  ~BlockCache() { release_cached(); }
 };
 
 // Constructed by the first allocation, so it outlives every tensor (a static one included).
@@ -57,16 +64,22 @@ void note_allocated(BlockCache& c, size_t size) {
 
 }  // namespace
 
-MemoryStats memory_stats() {
+MemoryStats CpuBackend::memory_stats() const {
   BlockCache& c = cache();
   std::lock_guard lock(c.mutex);
   return c.stats;
 }
 
-void reset_peak_memory_stats() {
+void CpuBackend::reset_peak_memory_stats() {
   BlockCache& c = cache();
   std::lock_guard lock(c.mutex);
   c.stats.peak_bytes_in_use = c.stats.bytes_in_use;
+}
+
+void CpuBackend::empty_cache() {
+  BlockCache& c = cache();
+  std::lock_guard lock(c.mutex);
+  c.release_cached();
 }
 
 CpuBackend& instance() {
@@ -90,7 +103,15 @@ void* CpuBackend::allocate(size_t bytes) {
     }
   }
   void* p = std::aligned_alloc(kAlign, size);
-  if (!p) throw std::bad_alloc();
+  if (!p) {
+    empty_cache();
+    p = std::aligned_alloc(kAlign, size);
+  }
+  if (!p) {
+    MemoryStats s = memory_stats();
+    fail("CPU out of memory: {} bytes requested, {} in use by tensors, {} cached", size, s.bytes_in_use,
+         s.bytes_cached);
+  }
   std::lock_guard lock(c.mutex);
   note_allocated(c, size);
   return p;

@@ -1,7 +1,7 @@
 // FP32 master weights: the copies and the cast model, the small update to a large weight that an
 // f16-only update loses, parameters without gradients, the checks; and the memory half precision
 // saves on parameters and gradients, read from the CPU allocator's counts.
-#include "core/cpu/cpu_backend.h"
+#include "core/backend.h"
 #include "test_util.h"
 
 using namespace tg;
@@ -83,13 +83,13 @@ TEST_CASE("MasterWeights checks the model and the dtype") {
 // with everything else (input, graph, output) freed. Sizes are multiples of 32 elements, so the
 // allocator's 64-byte rounding adds nothing and the counts are exact.
 static size_t parameter_and_grad_bytes(DType dt) {
-  size_t before = cpu::memory_stats().bytes_in_use;
+  size_t before = memory_stats(Device::cpu).bytes_in_use;
   Generator gen(2);
   nn::MLP mlp({256, 128, 64}, nn::Activation::Relu, true, gen);
   mlp.to(dt);
   sum(mlp(randn({32, 256}, gen).to(dt))).backward();
   for (const Tensor& p : mlp.parameters()) REQUIRE(p.grad().dtype() == dt);
-  return cpu::memory_stats().bytes_in_use - before;
+  return memory_stats(Device::cpu).bytes_in_use - before;
 }
 
 TEST_CASE("Parameters and gradients in f16 or bf16 take half the bytes of f32 (allocator counts)" * TG_CPU_ONLY) {
@@ -101,15 +101,18 @@ TEST_CASE("Parameters and gradients in f16 or bf16 take half the bytes of f32 (a
 }
 
 TEST_CASE("The CPU allocator counts bytes in use, the peak, and what it caches" * TG_CPU_ONLY) {
-  cpu::reset_peak_memory_stats();
-  cpu::MemoryStats s0 = cpu::memory_stats();
+  reset_peak_memory_stats(Device::cpu);
+  MemoryStats s0 = memory_stats(Device::cpu);
   CHECK(s0.peak_bytes_in_use == s0.bytes_in_use);
   {
     Tensor a = empty({1000});  // 4000 bytes, rounded up to 4032
-    CHECK(cpu::memory_stats().bytes_in_use == s0.bytes_in_use + 4032);
+    CHECK(memory_stats(Device::cpu).bytes_in_use == s0.bytes_in_use + 4032);
   }
-  cpu::MemoryStats s1 = cpu::memory_stats();
+  MemoryStats s1 = memory_stats(Device::cpu);
   CHECK(s1.bytes_in_use == s0.bytes_in_use);
   CHECK(s1.peak_bytes_in_use == s0.bytes_in_use + 4032);
   CHECK(s1.bytes_cached >= 4032);  // the block waits in its free list
+  empty_cache(Device::cpu);
+  CHECK(memory_stats(Device::cpu).bytes_cached == 0);
+  CHECK(memory_stats(Device::cpu).bytes_in_use == s0.bytes_in_use);
 }
