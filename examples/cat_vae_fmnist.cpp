@@ -29,6 +29,7 @@ struct Options {
   int64_t epochs = 10, batch = 100, seed = 0, samples = 4;
   double lr = 1e-3, anneal_rate = 3e-4, tau_min = 0.5;
   std::string estimator = "gumbel", out, data = data::kFashionMnistDir;
+  Device device = Device::cpu;
 };
 
 // Mean over `images` of the discrete negative ELBO, with a fixed noise seed so epochs compare fairly.
@@ -48,7 +49,8 @@ void write_pictures(const models::CategoricalVae& vae, const data::LabeledImages
   const auto& c = vae.config();
   Generator gen(uint64_t(o.seed) + 2);
   // z ~ p(z): every latent uniform over its classes.
-  Tensor prior = Categorical::from_logits(zeros({64, c.latents, c.classes})).sample(gen);
+  Tensor uniform = zeros({64, c.latents, c.classes}, {.device = test.images.device()});
+  Tensor prior = Categorical::from_logits(uniform).sample(gen);
   util::write_image_grid(o.out + "/samples.png", "64 samples: decode(z), z uniform over 20 x 10 classes",
                          sigmoid(vae.decode(one_hot(prior, c.classes))).to_vector(), 8, 8);
 
@@ -77,17 +79,19 @@ int run(const Options& o) {
                         estimator == models::LatentEstimator::StraightThroughGumbel;
   data::LabeledImages train = data::load_fashion_mnist("train", o.data);
   data::LabeledImages test = data::load_fashion_mnist("test", o.data);
+  test.images = test.images.to(o.device);  // evaluated every epoch; training batches move one by one
   Generator gen(uint64_t(o.seed));  // initial weights, then the training noise
   models::CategoricalVae vae({}, gen);
+  vae.to(o.device);  // before the optimizer takes the parameters
   nn::Adam opt(vae.parameters(), {.lr = o.lr});
   data::DataLoader loader(train.images, Tensor(), o.batch, /*shuffle=*/true, /*drop_last=*/true, uint64_t(o.seed));
   util::create_output_dir(o.out);
   fmt::print("Fashion-MNIST: {} train, {} test images; categorical VAE 784-512-256-(20x10)-256-512-784; "
-             "estimator {}{}; Adam lr {}, batch {}, {} epochs\n",
+             "estimator {}{}; Adam lr {}, batch {}, {} epochs, on {}\n",
              train.images.size(0), test.images.size(0), o.estimator,
              estimator == models::LatentEstimator::ReinforceLeaveOneOut ? fmt::format(" ({} samples)", o.samples)
                                                                         : std::string(),
-             o.lr, o.batch, o.epochs);
+             o.lr, o.batch, o.epochs, o.device.str());
 
   const int64_t steps = loader.num_batches();
   std::vector<double> train_loss, test_loss, step_ms, taus;
@@ -100,7 +104,7 @@ int run(const Options& o) {
     for (int64_t b = 0; b < steps; ++b, ++t) {
       auto t0 = std::chrono::steady_clock::now();
       tau = std::max(o.tau_min, std::exp(-o.anneal_rate * double(t)));
-      models::CategoricalVaeLoss l = vae.loss(loader.batch(b).inputs, estimator, tau, o.samples, gen);
+      models::CategoricalVaeLoss l = vae.loss(loader.batch(b).inputs.to(o.device), estimator, tau, o.samples, gen);
       opt.zero_grad();
       l.objective.backward();
       opt.step();
@@ -160,6 +164,7 @@ int main(int argc, char** argv) {
   args.add("seed", &o.seed, "seed for the weights, the data order and the sampling noise");
   args.add("out", &o.out, "output folder (default out/cat_vae/<estimator>)");
   args.add("data", &o.data, "folder with the Fashion-MNIST .gz files");
+  args.add_device(&o.device);
   if (auto exit_code = args.parse(argc, argv)) return *exit_code;
 
   if (o.estimator != "gumbel" && o.estimator != "st-gumbel" && o.estimator != "reinforce-loo" &&

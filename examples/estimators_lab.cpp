@@ -27,6 +27,7 @@ struct Options {
   int64_t n = 10000, samples = 4, seed = 0;
   double mu = 0.5, sigma = 1.0, c = 2.0;
   std::string out = "out/estimators";
+  Device device = Device::cpu;
 };
 
 const std::vector<int64_t> kSampleCounts = {2, 4, 8, 16, 32, 64};
@@ -80,6 +81,7 @@ void variance_chart(const Problem& p, const std::string& title, const std::vecto
 
 int run(const Options& o) {
   util::create_output_dir(o.out);
+  set_default_device(o.device);  // the problems make their parameters and draws there
   Generator gen(uint64_t(o.seed));
   models::GaussianProblem a{.mu = o.mu, .sigma = o.sigma, .c = o.c};
   models::CategoricalProblem b = models::CategoricalProblem::standard();
@@ -170,6 +172,7 @@ int main(int argc, char** argv) {
   args.add("sigma", &o.sigma, "problem (a): standard deviation of z");
   args.add("c", &o.c, "problem (a): the target in f(z) = (z - c)^2");
   args.add("out", &o.out, "output folder (charts, metrics.json)");
+  args.add_device(&o.device);
   if (auto exit_code = args.parse(argc, argv)) return *exit_code;
 
   if (o.n < 2 || o.n > 1000000) return args.error(fmt::format("--n must be in [2, 1000000], got {}", o.n));

@@ -22,7 +22,8 @@ namespace {
 struct Options {
   int64_t steps = 300, seed = 0, hidden = 16, samples = 200;
   double lr = 0.02, noise = 0.1;
-  std::string out = "out/moons", device = "cpu";
+  std::string out = "out/moons";
+  Device device = Device::cpu;
 };
 
 // sklearn's make_moons: the upper half circle (class 0) and a lower one shifted right and up
@@ -106,7 +107,7 @@ int run(const Options& o) {
   Generator gen(uint64_t(o.seed));
   Moons data = make_moons(o.samples, o.noise, gen);
   nn::MLP model({2, o.hidden, o.hidden, 2}, nn::Activation::Relu, /*bias=*/true, gen);
-  const Device device = parse_device(o.device);
+  const Device device = o.device;
   data = {data.x.to(device), data.y.to(device)};
   model.to(device);  // before the optimizer takes the parameters
   nn::Adam opt(model.parameters(), {.lr = o.lr});
@@ -157,7 +158,7 @@ int main(int argc, char** argv) {
   args.add("samples", &o.samples, "number of points, half per moon");
   args.add("noise", &o.noise, "std of the Gaussian noise added to the points");
   args.add("out", &o.out, "output folder");
-  args.add("device", &o.device, "cpu, or cuda (cuda:N) where tapegrad was built with CUDA and a GPU is present");
+  args.add_device(&o.device);
   if (auto exit_code = args.parse(argc, argv)) return *exit_code;
 
   if (o.steps < 1) return args.error(fmt::format("--steps must be at least 1, got {}", o.steps));
@@ -169,11 +170,6 @@ int main(int argc, char** argv) {
     return args.error(fmt::format("--samples must be in [4, 1000000], got {}", o.samples));
   if (o.noise < 0) return args.error(fmt::format("--noise must be >= 0, got {}", o.noise));
   if (o.out.empty()) return args.error("--out must name a folder");
-  try {
-    (void)backend(parse_device(o.device));
-  } catch (const Error& e) {
-    return args.error(fmt::format("--device: {}", e.what()));
-  }
 
   return args.run_reporting_errors([&] { return run(o); });
 }

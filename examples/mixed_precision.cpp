@@ -9,14 +9,15 @@
 //   test_loss.png   test loss after each epoch, all four runs
 //   metrics.csv     per-step training loss of each run and the loss scale
 //   metrics.json    the table's figures
-// Run: build/mixed_precision [--epochs 3 --batch 128 --lr 1e-3 --growth-interval 200 --seed 0]; --help lists all.
+// Run: build/mixed_precision [--epochs 3 --batch 128 --lr 1e-3 --growth-interval 200 --seed 0 --device cpu];
+// --help lists all. With --device cuda the model, the batches and the test set live on the GPU and
+// peak memory is the CUDA allocator's.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <optional>
 #include <tuple>
 
-#include "core/cpu/cpu_backend.h"
 #include "data/dataloader.h"
 #include "data/fashion_mnist.h"
 #include "tapegrad.h"
@@ -35,6 +36,7 @@ struct Options {
   int64_t epochs = 3, batch = 128, hidden = 256, seed = 0, growth_interval = 200, sample_every = 25;
   double lr = 1e-3;
   std::string out = "out/mixed_precision", data = data::kFashionMnistDir;
+  Device device = Device::cpu;
 };
 
 struct RunSpec {
@@ -105,9 +107,10 @@ std::vector<float> gradient_values(const nn::Module& model) {
 
 RunResult train(const RunSpec& spec, const Options& o, const data::LabeledImages& train_set,
                 const data::LabeledImages& test_set, GradientHistogram* histogram) {
-  size_t base_bytes = cpu::memory_stats().bytes_in_use;  // the data sets; the run's memory comes on top
+  size_t base_bytes = memory_stats(o.device).bytes_in_use;  // the data sets; the run's memory comes on top
   Generator gen(uint64_t(o.seed));
   nn::MLP model({784, o.hidden, o.hidden, 10}, nn::Activation::Relu, true, gen);
+  model.to(o.device);  // before MasterWeights copies the parameters
   std::optional<nn::amp::MasterWeights> master;
   if (spec.dtype != DType::f32) master.emplace(model, spec.dtype);
   nn::Adam opt(master ? master->parameters() : model.parameters(), {.lr = o.lr});
@@ -124,10 +127,11 @@ RunResult train(const RunSpec& spec, const Options& o, const data::LabeledImages
     loader.set_epoch(epoch);
     for (int64_t b = 0; b < steps; ++b) {
       data::Batch batch = loader.batch(b);
-      cpu::reset_peak_memory_stats();
+      Tensor inputs = batch.inputs.to(o.device).to(spec.dtype), targets = batch.targets.to(o.device);
+      reset_peak_memory_stats(o.device);
       auto t0 = std::chrono::steady_clock::now();
       model.zero_grad();
-      Tensor loss = cross_entropy(model(batch.inputs.to(spec.dtype)), batch.targets);  // f32 in every run
+      Tensor loss = cross_entropy(model(inputs), targets);  // f32 in every run
       if (master) {
         scaler.scale(loss).backward();
         if (!scaler.step(opt, *master)) r.skipped_at.push_back(int64_t(r.step_loss.size()));
@@ -135,9 +139,9 @@ RunResult train(const RunSpec& spec, const Options& o, const data::LabeledImages
         loss.backward();
         opt.step();
       }
+      r.step_loss.push_back(loss.item<double>());  // waits for the device, so the time below includes its work
       train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      peak_bytes = std::max(peak_bytes, cpu::memory_stats().peak_bytes_in_use);
-      r.step_loss.push_back(loss.item<double>());
+      peak_bytes = std::max(peak_bytes, memory_stats(o.device).peak_bytes_in_use);
       r.step_scale.push_back(scaler.loss_scale());
       if (int64_t(r.step_loss.size()) % o.sample_every == 0) {
         std::vector<float> g = gradient_values(model);  // still S times the true gradient
@@ -216,9 +220,10 @@ void write_test_loss_chart(const std::string& path, const std::vector<RunResult>
 int run(const Options& o) {
   data::LabeledImages train_set = data::load_fashion_mnist("train", o.data);
   data::LabeledImages test_set = data::load_fashion_mnist("test", o.data);
+  test_set = {test_set.images.to(o.device), test_set.labels.to(o.device)};
   util::create_output_dir(o.out);
-  fmt::print("Fashion-MNIST: MLP 784-{0}-{0}-10, Adam lr {1}, batch {2}, {3} epochs, four precisions\n", o.hidden,
-             o.lr, o.batch, o.epochs);
+  fmt::print("Fashion-MNIST: MLP 784-{0}-{0}-10, Adam lr {1}, batch {2}, {3} epochs, four precisions, on {4}\n",
+             o.hidden, o.lr, o.batch, o.epochs, o.device.str());
   GradientHistogram histogram;
   std::vector<RunResult> results;
   for (const RunSpec& spec : kRuns)
@@ -278,6 +283,7 @@ int main(int argc, char** argv) {
   args.add("seed", &o.seed, "seed for the weights and the data order (the same in all four runs)");
   args.add("out", &o.out, "output folder (charts, metrics)");
   args.add("data", &o.data, "folder with the Fashion-MNIST .gz files");
+  args.add_device(&o.device);
   if (auto exit_code = args.parse(argc, argv)) return *exit_code;
 
   if (o.epochs < 1) return args.error(fmt::format("--epochs must be at least 1, got {}", o.epochs));

@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <exception>
 
+#include "core/backend.h"
+#include "core/error.h"
+
 namespace tg::util {
 
 ArgParser::ArgParser(std::string program, std::string description)
@@ -28,6 +31,10 @@ void ArgParser::add(const std::string& name, std::string* value, const std::stri
 void ArgParser::add(const std::string& name, bool* value, const std::string& help) {
   add_flag(name, value, help, "");
 }
+void ArgParser::add_device(Device* value) {
+  add_flag("device", value, "cpu, or cuda (cuda:N) where tapegrad was built with CUDA and a GPU is present",
+           value->str());
+}
 
 std::string ArgParser::assign(const Flag& flag, const std::string& text) {
   const char* first = text.data();
@@ -42,6 +49,13 @@ std::string ArgParser::assign(const Flag& flag, const std::string& text) {
       return fmt::format("--{} expects a finite number, got '{}'", flag.name, text);
   } else if (auto* s = std::get_if<std::string*>(&flag.target)) {
     **s = text;
+  } else if (auto* device = std::get_if<Device*>(&flag.target)) {
+    try {
+      **device = parse_device(text);
+      (void)backend(**device);  // throws when the device is not there
+    } catch (const Error& e) {
+      return fmt::format("--{}: {}", flag.name, e.what());
+    }
   }
   return "";
 }

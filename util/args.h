@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "core/device.h"
+
 namespace tg::util {
 
 class ArgParser {
@@ -19,6 +21,8 @@ class ArgParser {
   void add(const std::string& name, double* value, const std::string& help);  // finite values only
   void add(const std::string& name, std::string* value, const std::string& help);
   void add(const std::string& name, bool* value, const std::string& help);  // a switch: --name sets true
+  // --device: cpu, cuda or cuda:N; one this build or machine cannot serve is a bad value.
+  void add_device(Device* value);
 
   // Parses argv. Returns the exit code when the program should stop now: 0 after --help (usage on
   // stdout), 2 after an unknown flag or a bad value (the error and usage on stderr).
@@ -31,7 +35,7 @@ class ArgParser {
   std::string usage() const;
 
  private:
-  using Target = std::variant<int64_t*, double*, std::string*, bool*>;
+  using Target = std::variant<int64_t*, double*, std::string*, bool*, Device*>;
   struct Flag {
     std::string name, help, default_text;
     Target target;
