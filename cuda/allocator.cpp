@@ -123,16 +123,22 @@ void CachingAllocator::deallocate(void* ptr) {
   stats_.bytes_cached += rounded;
 }
 
+// Every cached block leaves the lists even when a cudaFree fails (a sticky error from an earlier
+// kernel fault), so none is handed out again after the driver may have freed it; the first error
+// is raised at the end.
 void CachingAllocator::free_cached() {
   DeviceGuard guard(device_);
+  cudaError_t first_error = cudaSuccess;
   for (auto& [size, blocks] : free_blocks_) {
     for (void* p : blocks) {
-      TG_CUDA_CHECK(cudaFree(p));
+      cudaError_t e = cudaFree(p);
+      if (first_error == cudaSuccess) first_error = e;
       ++stats_.num_cuda_free;
       stats_.bytes_cached -= size;
     }
     blocks.clear();
   }
+  TG_CUDA_CHECK(first_error);
 }
 
 void CachingAllocator::empty_cache() {

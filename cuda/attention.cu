@@ -17,6 +17,7 @@
 #include <cuda_runtime.h>
 
 #include <cmath>
+#include <cstdint>
 
 #include "cuda/allocator.h"
 #include "cuda/attention.h"
@@ -44,13 +45,23 @@ __device__ void load_rows(float* dst, int ld, const T* src, int64_t row0, int n)
   for (int e = threadIdx.x; e < n * D; e += blockDim.x) dst[(e / D) * ld + e % D] = load(src, row0 * D + e);
 }
 
+// Blocks are numbered bh * tiles + tile along grid x, whose limit (2^31 - 1) B H never meets,
+// unlike grid y's 65,535. Returns (b h, first row) of this block's tile of `length` rows.
+struct Tile {
+  int64_t bh, first;
+};
+__device__ Tile block_tile(int64_t length, int tile) {
+  const int64_t per_head = (length + tile - 1) / tile;
+  return {int64_t(blockIdx.x) / per_head, int64_t(blockIdx.x) % per_head * tile};
+}
+
 template <class T, int D>
 __global__ void forward_kernel(T* o, float* lse, const T* q, const T* k, const T* v, AttentionArgs a) {
   extern __shared__ float smem[];
   float* qs = smem;                  // (kRows, D + 1)
   float* ks = qs + kRows * (D + 1);  // (kCols, D)
   float* vs = ks + kCols * D;        // (kCols, D)
-  const int64_t bh = blockIdx.y, row0 = int64_t(blockIdx.x) * kRows;
+  const auto [bh, row0] = block_tile(a.Tq, kRows);
   q += bh * a.Tq * D, o += bh * a.Tq * D, lse += bh * a.Tq;
   k += bh * a.Tk * D, v += bh * a.Tk * D;
   const int rows = int(smaller(kRows, a.Tq - row0)), r = threadIdx.x;
@@ -126,7 +137,7 @@ __global__ void dkdv_kernel(T* dk, T* dv, const T* q, const T* k, const T* v, co
   float* dvs = dks + kTile * (D + 1);
   float* qs = dvs + kTile * (D + 1);  // (kTile, D): the current query tile
   float* dos = qs + kTile * D;        // (kTile, D)
-  const int64_t bh = blockIdx.y, col0 = int64_t(blockIdx.x) * kTile;
+  const auto [bh, col0] = block_tile(a.Tk, kTile);
   q += bh * a.Tq * D, dout += bh * a.Tq * D, lse += bh * a.Tq, delta += bh * a.Tq;
   k += bh * a.Tk * D, v += bh * a.Tk * D, dk += bh * a.Tk * D, dv += bh * a.Tk * D;
   const int cols = int(smaller(kTile, a.Tk - col0)), c = threadIdx.x;
@@ -178,7 +189,7 @@ __global__ void dq_kernel(T* dq, const T* q, const T* k, const T* v, const T* do
   float* dos = qs + kTile * (D + 1);   // (kTile, D + 1)
   float* ks = dos + kTile * (D + 1);   // (kTile, D): the current key tile
   float* vs = ks + kTile * D;          // (kTile, D)
-  const int64_t bh = blockIdx.y, row0 = int64_t(blockIdx.x) * kTile;
+  const auto [bh, row0] = block_tile(a.Tq, kTile);
   q += bh * a.Tq * D, dout += bh * a.Tq * D, dq += bh * a.Tq * D, lse += bh * a.Tq, delta += bh * a.Tq;
   k += bh * a.Tk * D, v += bh * a.Tk * D;
   const int rows = int(smaller(kTile, a.Tq - row0)), r = threadIdx.x;
@@ -223,11 +234,20 @@ void launch(Kernel kernel, dim3 grid, int threads, size_t smem, cudaStream_t str
 
 int64_t tiles(int64_t n, int64_t tile) { return (n + tile - 1) / tile; }
 
+// The grid of block_tile: every (b h, tile) pair on x.
+unsigned flat_grid(int64_t length, int64_t tile, const AttentionArgs& a) {
+  const int64_t blocks = tiles(length, tile) * a.B * a.H;
+  if (blocks > INT32_MAX)
+    raise_cuda_error(int(cudaErrorInvalidConfiguration), "more than 2^31 - 1 thread blocks (B H T too large)",
+                     "ScaledDotProductAttention", __FILE__, __LINE__);
+  return unsigned(blocks);
+}
+
 template <class T, int D>
 void forward(void* o, float* lse, const void* q, const void* k, const void* v, const AttentionArgs& a,
              cudaStream_t stream) {
   const size_t smem = sizeof(float) * (kRows * (D + 1) + 2 * kCols * D);
-  launch(forward_kernel<T, D>, dim3(unsigned(tiles(a.Tq, kRows)), unsigned(a.B * a.H)), kRows, smem, stream,
+  launch(forward_kernel<T, D>, flat_grid(a.Tq, kRows, a), kRows, smem, stream,
          static_cast<T*>(o), lse, static_cast<const T*>(q), static_cast<const T*>(k), static_cast<const T*>(v), a);
 }
 
@@ -245,12 +265,11 @@ void backward(void* dq, void* dk, void* dv, const void* q, const void* k, const 
     delta_kernel<T><<<unsigned(tiles(rows, 256)), 256, 0, stream>>>(delta, tdout, static_cast<const T*>(o), rows, int64_t(D));
     TG_CUDA_CHECK(cudaGetLastError());
   }
-  const unsigned bh = unsigned(a.B * a.H);
-  launch(dkdv_kernel<T, D>, dim3(unsigned(tiles(a.Tk, kTile)), bh), kTile,
+  launch(dkdv_kernel<T, D>, flat_grid(a.Tk, kTile, a), kTile,
          sizeof(float) * (4 * kTile * (D + 1) + 2 * kTile * D), stream, static_cast<T*>(dk), static_cast<T*>(dv), tq, tk,
          tv, tdout, lse, static_cast<const float*>(delta), a);
   if (a.Tq > 0)
-    launch(dq_kernel<T, D>, dim3(unsigned(tiles(a.Tq, kTile)), bh), kTile,
+    launch(dq_kernel<T, D>, flat_grid(a.Tq, kTile, a), kTile,
            sizeof(float) * (2 * kTile * (D + 1) + 2 * kTile * D), stream, static_cast<T*>(dq), tq, tk, tv, tdout, lse,
            static_cast<const float*>(delta), a);
   memory.deallocate(delta);  // one stream: the kernels using it run before any later reuse

@@ -12,12 +12,14 @@
 
 namespace tg::cuda {
 
-// o and the row logsumexp lse from q, k and v (all device pointers), launched on `stream`.
+// o and the row logsumexp lse from q, k and v (all device pointers), launched on `stream`, which
+// must be the backend's (CudaBackend::stream()): the backward hands its scratch buffer back to the
+// caching allocator right after launching, and the allocator's reuse is ordered by that stream.
 void attention_forward(DType t, void* o, float* lse, const void* q, const void* k, const void* v,
-                       const AttentionArgs& args, cudaStream_t stream = nullptr);
+                       const AttentionArgs& args, cudaStream_t stream);
 // dq, dk and dv from the forward's inputs, its o and lse, and dout.
 void attention_backward(DType t, void* dq, void* dk, void* dv, const void* q, const void* k, const void* v,
                         const void* o, const float* lse, const void* dout, const AttentionArgs& args,
-                        cudaStream_t stream = nullptr);
+                        cudaStream_t stream);
 
 }  // namespace tg::cuda

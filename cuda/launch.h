@@ -16,6 +16,10 @@ inline unsigned grid_for(int64_t n) {
   return unsigned(std::clamp<int64_t>((n + kThreads - 1) / kThreads, 1, int64_t(1) << 16));
 }
 
+// Blocks for kernels that give one block to each of n outputs (reductions, softmax rows): one each
+// up to 2^20 blocks; past that each block loops over outputs b, b + gridDim.x, ...
+inline unsigned blocks_for_outputs(int64_t n) { return unsigned(std::min<int64_t>(n, int64_t(1) << 20)); }
+
 // The smallest power of two >= n, between 32 (a warp) and kThreads: the block size of the kernels
 // that give one block to each output (reductions, softmax rows), so short rows idle fewer threads.
 inline int block_for_row(int64_t n) {

@@ -10,6 +10,7 @@
 #include "core/cpu/cpu_backend.h"
 #include "cuda/attention.h"
 #include "cuda/check.h"
+#include "cuda/cuda_backend.h"
 #include "test_util.h"
 
 using namespace tg;
@@ -44,9 +45,10 @@ void check_parity(const AttentionArgs& a, DType dtype, double atol, double rtol)
   Tensor dout = randn(qs, gen).to(dtype);
   DeviceBuffer dq_in(q), dk_in(k), dv_in(v), ddout(dout), o(q.nbytes()), lse(size_t(a.B * a.H * a.Tq) * 4);
   DeviceBuffer dq(q.nbytes()), dk(k.nbytes()), dv(v.nbytes());
-  cuda::attention_forward(dtype, o.ptr, static_cast<float*>(lse.ptr), dq_in.ptr, dk_in.ptr, dv_in.ptr, a);
+  cudaStream_t stream = cuda::instance().stream();
+  cuda::attention_forward(dtype, o.ptr, static_cast<float*>(lse.ptr), dq_in.ptr, dk_in.ptr, dv_in.ptr, a, stream);
   cuda::attention_backward(dtype, dq.ptr, dk.ptr, dv.ptr, dq_in.ptr, dk_in.ptr, dv_in.ptr, o.ptr,
-                           static_cast<const float*>(lse.ptr), ddout.ptr, a);
+                           static_cast<const float*>(lse.ptr), ddout.ptr, a, stream);
   TG_CUDA_CHECK(cudaDeviceSynchronize());
 
   std::vector<double> qd = q.to_vector<double>(), kd = k.to_vector<double>(), vd = v.to_vector<double>();
@@ -82,7 +84,7 @@ TEST_CASE("cuda attention matches the CPU reference in f32, f16 and bf16") {
 
 TEST_CASE("cuda attention rejects head sizes and dtypes it has no kernel for") {
   AttentionArgs a{.B = 1, .H = 1, .Tq = 4, .Tk = 4, .D = 24, .scale = 1};
-  CHECK_ERROR(cuda::attention_forward(DType::f32, nullptr, nullptr, nullptr, nullptr, nullptr, a), "head size");
+  CHECK_ERROR(cuda::attention_forward(DType::f32, nullptr, nullptr, nullptr, nullptr, nullptr, a, nullptr), "head size");
   a.D = 16;
-  CHECK_ERROR(cuda::attention_forward(DType::f64, nullptr, nullptr, nullptr, nullptr, nullptr, a), "f32, f16 or bf16");
+  CHECK_ERROR(cuda::attention_forward(DType::f64, nullptr, nullptr, nullptr, nullptr, nullptr, a, nullptr), "f32, f16 or bf16");
 }
