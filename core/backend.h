@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "core/attention_args.h"
-#include "core/memory.h"
 #include "core/device.h"
 #include "core/dtype.h"
 #include "core/elementwise.h"
+#include "core/memory.h"
 
 namespace tg {
 
@@ -148,7 +148,6 @@ class Backend {
 // or not available.
 Backend& backend(Device d);
 void register_backend(DeviceType type, Backend* b);
-
 bool has_backend(DeviceType type);
 
 }  // namespace tg

@@ -54,7 +54,8 @@ __global__ void softmax_kernel(T* out, const T* in, int64_t rows, int64_t n, boo
     const T* x = in + row * n;
     T* y = out + row * n;
     C m = -C(INFINITY);
-    for (int64_t j = threadIdx.x; j < n; j += blockDim.x) m = m < C(x[j]) ? C(x[j]) : m;  // std::max's order, as the CPU
+    // the comparison in std::max's order, as on the CPU
+    for (int64_t j = threadIdx.x; j < n; j += blockDim.x) m = m < C(x[j]) ? C(x[j]) : m;
     m = block_reduce(m, shared, active, [](C a, C b) { return a < b ? b : a; });
     if (m == -C(INFINITY)) m = C(0);  // an all -inf row stays finite-shifted
     C s = C(0);
@@ -83,9 +84,15 @@ void CudaBackend::reduce(ReduceOp op, DType t, void* out, const void* in, int64_
     auto* o = static_cast<T*>(out);
     auto* x = static_cast<const T*>(in);
     switch (op) {
-      case ReduceOp::Sum: reduce_kernel<ReduceOp::Sum><<<blocks, threads, shared, stream_>>>(o, x, outputs, n, inner); break;
-      case ReduceOp::Max: reduce_kernel<ReduceOp::Max><<<blocks, threads, shared, stream_>>>(o, x, outputs, n, inner); break;
-      case ReduceOp::Min: reduce_kernel<ReduceOp::Min><<<blocks, threads, shared, stream_>>>(o, x, outputs, n, inner); break;
+      case ReduceOp::Sum:
+        reduce_kernel<ReduceOp::Sum><<<blocks, threads, shared, stream_>>>(o, x, outputs, n, inner);
+        break;
+      case ReduceOp::Max:
+        reduce_kernel<ReduceOp::Max><<<blocks, threads, shared, stream_>>>(o, x, outputs, n, inner);
+        break;
+      case ReduceOp::Min:
+        reduce_kernel<ReduceOp::Min><<<blocks, threads, shared, stream_>>>(o, x, outputs, n, inner);
+        break;
     }
   });
   TG_CUDA_CHECK(cudaGetLastError());

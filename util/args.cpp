@@ -32,7 +32,7 @@ void ArgParser::add(const std::string& name, bool* value, const std::string& hel
   add_flag(name, value, help, "");
 }
 void ArgParser::add_device(Device* value) {
-  add_flag("device", value, "cpu, or cuda (cuda:N) where tapegrad was built with CUDA and a GPU is present",
+  add_flag("device", value, "cpu, or cuda (cuda:0) where tapegrad was built with CUDA and a GPU is present",
            value->str());
 }
 

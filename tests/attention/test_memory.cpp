@@ -1,7 +1,8 @@
 // Tiled attention keeps its working memory O(T): measured with the device allocator's statistics
-// (tg::memory_stats: core/cpu/memory.cpp, cuda/allocator.cpp), not with a timing. The working memory is the peak of bytes in use during
-// forward and backward, above the inputs, minus the tensors any implementation returns (O and the
-// three gradients). Naive attention would need a (T, T) score matrix per head on top.
+// (tg::memory_stats: core/cpu/memory.cpp, cuda/allocator.cpp), not with a timing. The working
+// memory is the peak of bytes in use during forward and backward, above the inputs, minus the
+// tensors any implementation returns (O and the three gradients). Naive attention would need a
+// (T, T) score matrix per head on top.
 #include <omp.h>
 
 #include "core/backend.h"

@@ -84,7 +84,9 @@ TEST_CASE("cuda attention matches the CPU reference in f32, f16 and bf16") {
 
 TEST_CASE("cuda attention rejects head sizes and dtypes it has no kernel for") {
   AttentionArgs a{.B = 1, .H = 1, .Tq = 4, .Tk = 4, .D = 24, .scale = 1};
-  CHECK_ERROR(cuda::attention_forward(DType::f32, nullptr, nullptr, nullptr, nullptr, nullptr, a, nullptr), "head size");
+  cudaStream_t stream = cuda::instance().stream();
+  CHECK_ERROR(cuda::attention_forward(DType::f32, nullptr, nullptr, nullptr, nullptr, nullptr, a, stream), "head size");
   a.D = 16;
-  CHECK_ERROR(cuda::attention_forward(DType::f64, nullptr, nullptr, nullptr, nullptr, nullptr, a, nullptr), "f32, f16 or bf16");
+  CHECK_ERROR(cuda::attention_forward(DType::f64, nullptr, nullptr, nullptr, nullptr, nullptr, a, stream),
+              "f32, f16 or bf16");
 }
