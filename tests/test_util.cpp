@@ -2,6 +2,7 @@
 #include "test_util.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "core/cpu/cpu_backend.h"
 
@@ -43,6 +44,12 @@ std::string compare(const Tensor& actual, const Tensor& expected, double atol, d
   if (actual.shape() != expected.shape())
     return fmt::format("shape mismatch: got {}, expected {}", describe(actual), describe(expected));
   return compare(actual.to_vector<double>(), expected.to_vector<double>(), atol, rtol);
+}
+
+bool bitwise_equal(const Tensor& a, const Tensor& b) {
+  if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
+  Tensor ha = a.detach().to(Device::cpu), hb = b.detach().to(Device::cpu);  // device memory is not host memory
+  return std::memcmp(ha.data(), hb.data(), ha.nbytes()) == 0;
 }
 
 Tensor leaf(const Shape& shape, uint64_t seed, double scale, double shift) {

@@ -24,6 +24,9 @@ std::string compare(const std::vector<double>& actual, const std::vector<double>
 std::string compare(const Tensor& actual, const std::vector<double>& expected, double atol = 1e-6, double rtol = 1e-5);
 std::string compare(const Tensor& actual, const Tensor& expected, double atol = 1e-6, double rtol = 1e-5);
 
+// Same shape, dtype and bytes, wherever the two tensors live ("bit-identical").
+bool bitwise_equal(const Tensor& a, const Tensor& b);
+
 // f64 leaf with standard-normal values (fixed seed), requiring grad.
 Tensor leaf(const Shape& shape, uint64_t seed, double scale = 1.0, double shift = 0.0);
 // f64 leaf with the given values (shape defaults to 1-D), requiring grad.

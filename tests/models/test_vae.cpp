@@ -1,7 +1,6 @@
 // The VAE: its loss is reconstruction + analytic KL per image, training lowers it on a small
 // Fashion-MNIST subset, the IWAE bound is tighter than the ELBO, and a run interrupted by a
 // checkpoint and resumed ends with bit-identical weights.
-#include <cstring>
 #include <filesystem>
 
 #include "data/fashion_mnist.h"
@@ -119,7 +118,7 @@ TEST_CASE("vae: a run stopped at a checkpoint and resumed ends bit-identical to 
   REQUIRE(pa.size() == pc.size());
   for (size_t i = 0; i < pa.size(); ++i) {
     CAPTURE(pa[i].first);
-    CHECK(std::memcmp(pa[i].second.data(), pc[i].second.data(), pa[i].second.nbytes()) == 0);
+    CHECK(test::bitwise_equal(pa[i].second, pc[i].second));
   }
   std::filesystem::remove(path);
 }

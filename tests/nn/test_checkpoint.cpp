@@ -1,7 +1,6 @@
 // Checkpoints: model and optimizer state round trip bit for bit through one safetensors file, and
 // a file that does not fit (wrong shape, unknown name, bad optimizer state) is an error that
 // leaves the model and optimizer exactly as they were.
-#include <cstring>
 #include <filesystem>
 
 #include "nn/checkpoint.h"
@@ -31,9 +30,7 @@ void train(nn::MLP& model, nn::Adam& opt, int steps) {
 bool bitwise_equal(const nn::StateDict& a, const nn::StateDict& b) {
   if (a.keys() != b.keys()) return false;
   for (const auto& [name, t] : a) {
-    const Tensor& u = b.at(name);
-    if (t.shape() != u.shape() || t.dtype() != u.dtype() || std::memcmp(t.data(), u.data(), t.nbytes()) != 0)
-      return false;
+    if (!test::bitwise_equal(t, b.at(name))) return false;
   }
   return true;
 }
