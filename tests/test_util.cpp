@@ -2,6 +2,7 @@
 #include "test_util.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "core/cpu/cpu_backend.h"
@@ -82,69 +83,98 @@ std::string error_report(const std::function<void()>& fn, const std::vector<std:
 
 namespace {
 
-// Every kernel forwards to the CPU backend; only the device tag differs.
+// Device addresses: the host address with bit 52 flipped, outside every user-space mapping (and
+// not canonical on x86-64), so host code that dereferences a tensor's data() instead of going
+// through its backend faults at once, as it would with a real GPU's memory. The kernels get the
+// host address back. Offsets added to a device address (views, element j) carry over, being far
+// smaller than 2^52.
+constexpr uintptr_t kDeviceBit = uintptr_t(1) << 52;
+template <class T>
+T* flip(T* p) {
+  return p ? reinterpret_cast<T*>(reinterpret_cast<uintptr_t>(p) ^ kDeviceBit) : p;
+}
+template <class T>
+T* host(T* device_address) { return flip(device_address); }
+
+// Every kernel forwards to the CPU backend on the host addresses; only the device tag differs.
 class LoopbackBackend final : public Backend {
  public:
-  void* allocate(size_t bytes) override { return cpu().allocate(bytes); }
-  void deallocate(void* p, size_t bytes) override { cpu().deallocate(p, bytes); }
+  void* allocate(size_t bytes) override { return flip(cpu().allocate(bytes)); }
+  void deallocate(void* p, size_t bytes) override { cpu().deallocate(host(p), bytes); }
   MemoryStats memory_stats() const override { return cpu().memory_stats(); }
   void reset_peak_memory_stats() override { cpu().reset_peak_memory_stats(); }
   void empty_cache() override { cpu().empty_cache(); }
-  void copy_from_host(void* d, const void* s, size_t n) override { cpu().copy_from_host(d, s, n); }
-  void copy_to_host(void* d, const void* s, size_t n) override { cpu().copy_to_host(d, s, n); }
-  void copy(void* d, const void* s, size_t n) override { cpu().copy(d, s, n); }
-  void fill(DType t, void* o, int64_t n, double v) override { cpu().fill(t, o, n, v); }
-  void cast(DType ot, void* o, DType it, const void* i, int64_t n) override { cpu().cast(ot, o, it, i, n); }
+  void copy_from_host(void* d, const void* s, size_t n) override { cpu().copy_from_host(host(d), s, n); }
+  void copy_to_host(void* d, const void* s, size_t n) override { cpu().copy_to_host(d, host(s), n); }
+  void copy(void* d, const void* s, size_t n) override { cpu().copy(host(d), host(s), n); }
+  void fill(DType t, void* o, int64_t n, double v) override { cpu().fill(t, host(o), n, v); }
+  void cast(DType ot, void* o, DType it, const void* i, int64_t n) override { cpu().cast(ot, host(o), it, host(i), n); }
   void unary(UnaryOp op, DType t, void* o, const void* i, int64_t n, double p0, double p1) override {
-    cpu().unary(op, t, o, i, n, p0, p1);
+    cpu().unary(op, t, host(o), host(i), n, p0, p1);
   }
   void binary(BinaryOp op, DType t, void* o, const void* a, const void* b, const BroadcastPlan& p) override {
-    cpu().binary(op, t, o, a, b, p);
+    cpu().binary(op, t, host(o), host(a), host(b), p);
   }
   void where(DType t, void* o, DType ct, const void* c, const void* a, const void* b, const BroadcastPlan& p) override {
-    cpu().where(t, o, ct, c, a, b, p);
+    cpu().where(t, host(o), ct, host(c), host(a), host(b), p);
   }
-  void copy_strided(DType t, void* o, const void* i, const CopyPlan& p) override { cpu().copy_strided(t, o, i, p); }
+  void copy_strided(DType t, void* o, const void* i, const CopyPlan& p) override {
+    cpu().copy_strided(t, host(o), host(i), p);
+  }
   void reduce(ReduceOp op, DType t, void* o, const void* i, int64_t a, int64_t n, int64_t b) override {
-    cpu().reduce(op, t, o, i, a, n, b);
+    cpu().reduce(op, t, host(o), host(i), a, n, b);
   }
   void argreduce(bool mx, DType t, int64_t* o, const void* i, int64_t a, int64_t n, int64_t b) override {
-    cpu().argreduce(mx, t, o, i, a, n, b);
+    cpu().argreduce(mx, t, host(o), host(i), a, n, b);
   }
-  void softmax(DType t, void* o, const void* i, int64_t r, int64_t n, bool lg) override { cpu().softmax(t, o, i, r, n, lg); }
-  void gemm(DType t, const GemmArgs& g) override { cpu().gemm(t, g); }
+  void softmax(DType t, void* o, const void* i, int64_t r, int64_t n, bool lg) override {
+    cpu().softmax(t, host(o), host(i), r, n, lg);
+  }
+  void gemm(DType t, const GemmArgs& g) override {
+    GemmArgs h = g;
+    h.a = host(g.a), h.b = host(g.b), h.c = host(g.c);
+    cpu().gemm(t, h);
+  }
   void attention_forward(DType t, void* o, void* lse, const void* q, const void* k, const void* v,
                          const AttentionArgs& a) override {
-    cpu().attention_forward(t, o, lse, q, k, v, a);
+    cpu().attention_forward(t, host(o), host(lse), host(q), host(k), host(v), a);
   }
   void attention_backward(DType t, void* dq, void* dk, void* dv, const void* q, const void* k, const void* v,
                           const void* o, const void* lse, const void* dout, const AttentionArgs& a) override {
-    cpu().attention_backward(t, dq, dk, dv, q, k, v, o, lse, dout, a);
+    cpu().attention_backward(t, host(dq), host(dk), host(dv), host(q), host(k), host(v), host(o), host(lse),
+                             host(dout), a);
   }
   bool has_attention_kernel(DType t, int64_t d) const override { return cpu().has_attention_kernel(t, d); }
-  void index_select(DType t, void* o, const void* i, const int64_t* x, int64_t a, int64_t n, int64_t m, int64_t b) override {
-    cpu().index_select(t, o, i, x, a, n, m, b);
+  void index_select(DType t, void* o, const void* i, const int64_t* x, int64_t a, int64_t n, int64_t m,
+                    int64_t b) override {
+    cpu().index_select(t, host(o), host(i), host(x), a, n, m, b);
   }
-  void index_add(DType t, void* o, const void* s, const int64_t* x, int64_t a, int64_t n, int64_t m, int64_t b) override {
-    cpu().index_add(t, o, s, x, a, n, m, b);
+  void index_add(DType t, void* o, const void* s, const int64_t* x, int64_t a, int64_t n, int64_t m,
+                 int64_t b) override {
+    cpu().index_add(t, host(o), host(s), host(x), a, n, m, b);
   }
   void gather(DType t, void* o, const void* i, const int64_t* x, int64_t a, int64_t n, int64_t m, int64_t b) override {
-    cpu().gather(t, o, i, x, a, n, m, b);
+    cpu().gather(t, host(o), host(i), host(x), a, n, m, b);
   }
-  void scatter_add(DType t, void* o, const void* s, const int64_t* x, int64_t a, int64_t n, int64_t m, int64_t b) override {
-    cpu().scatter_add(t, o, s, x, a, n, m, b);
+  void scatter_add(DType t, void* o, const void* s, const int64_t* x, int64_t a, int64_t n, int64_t m,
+                   int64_t b) override {
+    cpu().scatter_add(t, host(o), host(s), host(x), a, n, m, b);
   }
   int64_t first_out_of_range(const int64_t* x, int64_t n, int64_t limit) override {
-    return cpu().first_out_of_range(x, n, limit);
+    return cpu().first_out_of_range(host(x), n, limit);
   }
   void random_uniform(DType t, void* o, int64_t n, uint64_t s, uint64_t off, double lo, double hi) override {
-    cpu().random_uniform(t, o, n, s, off, lo, hi);
+    cpu().random_uniform(t, host(o), n, s, off, lo, hi);
   }
   void random_normal(DType t, void* o, int64_t n, uint64_t s, uint64_t off, double m, double sd) override {
-    cpu().random_normal(t, o, n, s, off, m, sd);
+    cpu().random_normal(t, host(o), n, s, off, m, sd);
   }
-  void adam_update(const std::vector<AdamTensor>& tensors) override { cpu().adam_update(tensors); }
-  bool all_finite(DType t, const void* i, int64_t n) override { return cpu().all_finite(t, i, n); }
+  void adam_update(const std::vector<AdamTensor>& tensors) override {
+    std::vector<AdamTensor> h = tensors;
+    for (AdamTensor& a : h) a.param = host(a.param), a.grad = host(a.grad), a.m = host(a.m), a.v = host(a.v);
+    cpu().adam_update(h);
+  }
+  bool all_finite(DType t, const void* i, int64_t n) override { return cpu().all_finite(t, host(i), n); }
 
  private:
   static Backend& cpu() { return cpu::instance(); }

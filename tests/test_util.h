@@ -42,7 +42,9 @@ inline std::string device_name() { return default_device().str(); }
 
 // While alive, Device::cuda is backed by a stand-in that keeps memory on the host and runs the
 // CPU kernels, unless a real CUDA backend is registered (then that one is used). It lets a
-// CPU-only build exercise device-crossing code: ToDevice's tape node, mixed-device errors.
+// CPU-only build exercise device-crossing code: ToDevice's tape node, mixed-device errors. Its
+// tensors' data() are addresses the host cannot dereference (a bit flipped; the kernels flip it
+// back), so code that reads device memory without its backend crashes here as on a GPU.
 class LoopbackCuda {
  public:
   LoopbackCuda();
