@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # On a GPU machine: builds tapegrad with the CUDA backend (Release, in ./build-device), runs every
-# test suite with CTest, the CUDA suite included (parity against the CPU), then the GEMM and VAE
-# step benchmarks against PyTorch on the same GPU, and prints a summary. It fails if the CUDA suite was
-# skipped, since that means CUDA saw no GPU. Meant to finish in under 8 minutes. The machine has
+# test suite with CTest, the CUDA runs included (`cuda`, `parity@cuda` against the CPU, every
+# `suite@cuda`), then the GEMM, VAE step and attention benchmarks against PyTorch on the same GPU,
+# and prints a summary. It fails if a CUDA run was skipped, since that means CUDA saw no GPU. Meant to finish in under 8 minutes. The machine has
 # no network: packages it lacks come from ./.deps (see scripts/device-deps.sh), unpacked into
 # .deps/root and put on the search paths.
 # OpenBLAS is used when the machine has it; otherwise CPU GEMM uses the portable blocked kernel.

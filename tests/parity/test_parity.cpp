@@ -3,7 +3,9 @@
 // mismatches and the max difference. f32 cases are tight; f16/bf16 run the same cases with the
 // tolerances below. Also: Philox uniforms bit-identical, normals within a few ulp, Adam steps,
 // the non-finite check and the out-of-range index error on the device.
-// Part of the CUDA suite: without a GPU the binary reports as skipped (test_device.cpp).
+// CTest runs it as parity@cuda on a GPU (skipped without one) and as parity@loopback on the host
+// stand-in where there is none, which checks this harness (every tensor's device named, no host
+// read of device memory), not CUDA. Tensors name their device: the runs set cuda as the default.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -60,7 +62,7 @@ std::vector<Tensor> make_inputs(const ParityCase& c, DType dtype, Device device)
   std::vector<Tensor> xs;
   for (size_t i = 0; i < c.shapes.size(); ++i) {
     Generator gen(100 + i);
-    Tensor x = randn(c.shapes[i], gen);
+    Tensor x = randn(c.shapes[i], gen, {.device = Device::cpu});
     if (c.domain == Domain::Positive) x = add(abs(x), 0.5);
     x = x.to(dtype).to(device).detach();
     x.requires_grad_();
@@ -84,7 +86,7 @@ void check_parity(const ParityCase& c, DType dtype) {
   if (!cpu_out.requires_grad()) return;
 
   Generator gen(7);
-  Tensor w = randn(cpu_out.shape(), gen).to(cpu_out.dtype());
+  Tensor w = randn(cpu_out.shape(), gen, {.device = Device::cpu}).to(cpu_out.dtype());
   sum(mul(cpu_out, w)).backward();
   sum(mul(cuda_out, w.to(Device::cuda))).backward();
   for (size_t i = 0; i < cpu_in.size(); ++i) {
@@ -193,9 +195,10 @@ TEST_CASE("cuda Philox uniforms are bit-identical to the CPU's") {
     std::string type = dtype_name(t);
     CAPTURE(type);
     Generator cpu_gen(1234), cuda_gen(1234);
-    (void)rand({3}, cpu_gen, {.dtype = t});  // an odd-sized draw first: later ones start mid-stream
+    // an odd-sized draw first: later ones start mid-stream
+    (void)rand({3}, cpu_gen, {.dtype = t, .device = Device::cpu});
     (void)rand({3}, cuda_gen, {.dtype = t, .device = Device::cuda});
-    Tensor a = rand({1001}, cpu_gen, {.dtype = t});
+    Tensor a = rand({1001}, cpu_gen, {.dtype = t, .device = Device::cpu});
     Tensor b = rand({1001}, cuda_gen, {.dtype = t, .device = Device::cuda}).to(Device::cpu);
     std::vector<double> va = a.to_vector<double>(), vb = b.to_vector<double>();
     int differ = 0;
@@ -212,13 +215,14 @@ TEST_CASE("cuda Philox normals and shifted uniforms match the CPU within a few u
     std::string type = dtype_name(t);
     CAPTURE(type);
     Generator cpu_gen(99), cuda_gen(99);
-    Tensor a = randn({4097}, cpu_gen, {.dtype = t});
+    Tensor a = randn({4097}, cpu_gen, {.dtype = t, .device = Device::cpu});
     Tensor b = randn({4097}, cuda_gen, {.dtype = t, .device = Device::cuda});
     // log/sin/cos differ by an ulp or two between glibc and CUDA; |x| < 6 here, so 1e-5 absolute
     // is ~10 f32 ulp; f16/bf16 round the same float, off by one ulp at most where it straddles.
     Tolerance tol = t == DType::f32 || t == DType::f64 ? Tolerance{1e-5, 1e-6} : tolerance(t);
     CHECK_CLOSE(b.to(Device::cpu), a, tol.atol, tol.rtol);
-    Tensor u = empty({513}, {.dtype = t}), v = empty({513}, {.dtype = t, .device = Device::cuda});
+    Tensor u = empty({513}, {.dtype = t, .device = Device::cpu});
+    Tensor v = empty({513}, {.dtype = t, .device = Device::cuda});
     uniform_(u, -3.0, 5.0, cpu_gen);
     uniform_(v, -3.0, 5.0, cuda_gen);
     CHECK_CLOSE(v.to(Device::cpu), u, 1e-6, t == DType::f32 || t == DType::f64 ? 1e-6 : tol.rtol);
@@ -229,7 +233,8 @@ TEST_CASE("cuda Adam and AdamW steps match the CPU") {
   for (bool decoupled : {false, true}) {
     CAPTURE(decoupled);
     Generator gen(3);
-    Tensor w0 = randn({37, 5}, gen), b0 = randn({5}, gen), x = randn({8, 37}, gen);
+    constexpr TensorOptions on_cpu{.device = Device::cpu};
+    Tensor w0 = randn({37, 5}, gen, on_cpu), b0 = randn({5}, gen, on_cpu), x = randn({8, 37}, gen, on_cpu);
     nn::AdamOptions opts{.lr = 1e-2, .weight_decay = 0.1};
     // Three steps of a least-squares layer on `device`; returns the parameters.
     auto train = [&](Device device) {
@@ -254,7 +259,7 @@ TEST_CASE("cuda VAE training steps match the CPU (model, noise, loss, backward, 
   // follow the same trajectory; what differs is rounding (summation order, libm ulps), which Adam's
   // normalised steps keep at the 1e-4 level after a few steps.
   Generator data_gen(11);
-  Tensor x = rand({16, 64}, data_gen);
+  Tensor x = rand({16, 64}, data_gen, {.device = Device::cpu});
   auto train = [&](Device device) {
     Generator gen(2);
     models::Vae vae({.input = 64, .hidden = 32, .latent = 8}, gen);
