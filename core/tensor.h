@@ -51,7 +51,8 @@ class Tensor {
  public:
   Tensor() = default;
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
-  // A new uninitialised tensor.
+  // A new uninitialised tensor, on the device given (ops pass their inputs'); tg::empty in
+  // core/creation.h is the user-facing one, which follows the default device.
   static Tensor empty(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu);
 
   bool defined() const { return impl_ != nullptr; }
