@@ -2,9 +2,9 @@
 # On a GPU machine: builds tapegrad with the CUDA backend (Release, in ./build-device), runs every
 # test suite with CTest, the CUDA runs included (`cuda`, `parity@cuda` against the CPU, every
 # `suite@cuda`), then the GEMM, VAE step and attention benchmarks against PyTorch on the same GPU,
-# and prints a summary. It fails if a CUDA run was skipped, since that means CUDA saw no GPU. Meant to finish in under 8 minutes. The machine has
-# no network: packages it lacks come from ./.deps (see scripts/device-deps.sh), unpacked into
-# .deps/root and put on the search paths.
+# and prints a summary. It fails if a CUDA run was skipped, since that means CUDA saw no GPU. Meant
+# to finish in under 8 minutes. The machine has no network: packages it lacks come from ./.deps
+# (see scripts/device-deps.sh), unpacked into .deps/root and put on the search paths.
 # OpenBLAS is used when the machine has it; otherwise CPU GEMM uses the portable blocked kernel.
 # Extra arguments go to cmake's configure step.
 set -euo pipefail
@@ -53,7 +53,10 @@ cmake --build "$dir" -j "$(nproc)"
 build_s=$((SECONDS - start))
 start=$SECONDS
 set +e
-ctest --test-dir "$dir" --output-on-failure -j "$(nproc)" 2>&1 | tee "$log"
+# One suite per core at once: each with two OpenMP threads that sleep when idle, not a full team
+# per suite spinning against the others' (the CPU runs share the machine with the @cuda ones).
+OMP_NUM_THREADS=2 OMP_WAIT_POLICY=passive ctest --test-dir "$dir" --output-on-failure -j "$(nproc)" 2>&1 |
+  tee "$log"
 ctest_status=${PIPESTATUS[0]}
 set -e
 test_s=$((SECONDS - start))
