@@ -76,54 +76,45 @@ __global__ void first_out_of_range_kernel(unsigned long long* first, const int64
     if (idx[k] < 0 || idx[k] >= limit) atomicMin(first, static_cast<unsigned long long>(k));
 }
 
+// The four index kernels share one signature (out, in, idx, outer, n, n_idx, inner) and one thread
+// per element of the (outer, n_idx, inner) index space; `kernel_for(tag)` names the one for T.
+template <class KernelFor>
+void launch_index_kernel(KernelFor kernel_for, DType t, void* out, const void* in, const int64_t* idx, int64_t outer,
+                         int64_t n, int64_t n_idx, int64_t inner, cudaStream_t stream) {
+  int64_t total = outer * n_idx * inner;
+  if (total == 0) return;
+  dispatch_dtype(t, [&](auto tag) {
+    using T = decltype(tag);
+    kernel_for(tag)<<<grid_for(total), kThreads, 0, stream>>>(static_cast<T*>(out), static_cast<const T*>(in), idx,
+                                                              outer, n, n_idx, inner);
+  });
+  TG_CUDA_CHECK(cudaGetLastError());
+}
+
 }  // namespace
 
 void CudaBackend::index_select(DType t, void* out, const void* in, const int64_t* idx, int64_t outer, int64_t n_in,
                                int64_t n_idx, int64_t inner) {
-  int64_t total = outer * n_idx * inner;
-  if (total == 0) return;
-  dispatch_dtype(t, [&](auto tag) {
-    using T = decltype(tag);
-    index_select_kernel<<<grid_for(total), kThreads, 0, stream_>>>(static_cast<T*>(out), static_cast<const T*>(in),
-                                                                   idx, outer, n_in, n_idx, inner);
-  });
-  TG_CUDA_CHECK(cudaGetLastError());
+  launch_index_kernel([](auto tag) { return index_select_kernel<decltype(tag)>; }, t, out, in, idx, outer, n_in, n_idx,
+                      inner, stream_);
 }
 
 void CudaBackend::index_add(DType t, void* out, const void* src, const int64_t* idx, int64_t outer, int64_t n_out,
                             int64_t n_idx, int64_t inner) {
-  int64_t total = outer * n_idx * inner;
-  if (total == 0) return;
-  dispatch_dtype(t, [&](auto tag) {
-    using T = decltype(tag);
-    index_add_kernel<<<grid_for(total), kThreads, 0, stream_>>>(static_cast<T*>(out), static_cast<const T*>(src),
-                                                                idx, outer, n_out, n_idx, inner);
-  });
-  TG_CUDA_CHECK(cudaGetLastError());
+  launch_index_kernel([](auto tag) { return index_add_kernel<decltype(tag)>; }, t, out, src, idx, outer, n_out, n_idx,
+                      inner, stream_);
 }
 
 void CudaBackend::gather(DType t, void* out, const void* in, const int64_t* idx, int64_t outer, int64_t n_in,
                          int64_t n_idx, int64_t inner) {
-  int64_t total = outer * n_idx * inner;
-  if (total == 0) return;
-  dispatch_dtype(t, [&](auto tag) {
-    using T = decltype(tag);
-    gather_kernel<<<grid_for(total), kThreads, 0, stream_>>>(static_cast<T*>(out), static_cast<const T*>(in), idx,
-                                                             outer, n_in, n_idx, inner);
-  });
-  TG_CUDA_CHECK(cudaGetLastError());
+  launch_index_kernel([](auto tag) { return gather_kernel<decltype(tag)>; }, t, out, in, idx, outer, n_in, n_idx, inner,
+                      stream_);
 }
 
 void CudaBackend::scatter_add(DType t, void* out, const void* src, const int64_t* idx, int64_t outer, int64_t n_out,
                               int64_t n_idx, int64_t inner) {
-  int64_t total = outer * n_idx * inner;
-  if (total == 0) return;
-  dispatch_dtype(t, [&](auto tag) {
-    using T = decltype(tag);
-    scatter_add_kernel<<<grid_for(total), kThreads, 0, stream_>>>(static_cast<T*>(out), static_cast<const T*>(src),
-                                                                  idx, outer, n_out, n_idx, inner);
-  });
-  TG_CUDA_CHECK(cudaGetLastError());
+  launch_index_kernel([](auto tag) { return scatter_add_kernel<decltype(tag)>; }, t, out, src, idx, outer, n_out,
+                      n_idx, inner, stream_);
 }
 
 int64_t CudaBackend::first_out_of_range(const int64_t* idx, int64_t n, int64_t limit) {

@@ -34,30 +34,33 @@ __global__ void normal_kernel(T* out, int64_t n, uint64_t seed, uint64_t offset,
   }
 }
 
-}  // namespace
-
-void CudaBackend::random_uniform(DType t, void* out, int64_t n, uint64_t seed, uint64_t offset, double lo,
-                                 double hi) {
+// Both fills take (out, n, seed, offset, a, b) in the compute type C (double for f64, else float)
+// and one thread per block of four elements; `kernel_for(T, C)` names the kernel.
+template <class KernelFor>
+void launch_random_kernel(KernelFor kernel_for, DType t, void* out, int64_t n, uint64_t seed, uint64_t offset,
+                          double a, double b, cudaStream_t stream) {
   if (n == 0) return;
   unsigned grid = grid_for((n + 3) / 4);
   dispatch_dtype(t, [&](auto tag) {
     using T = decltype(tag);
     using C = std::conditional_t<std::is_same_v<compute_t<T>, double>, double, float>;
-    uniform_kernel<<<grid, kThreads, 0, stream_>>>(static_cast<T*>(out), n, seed, offset, C(lo), C(hi - lo));
+    kernel_for(tag, C{})<<<grid, kThreads, 0, stream>>>(static_cast<T*>(out), n, seed, offset, C(a), C(b));
   });
   TG_CUDA_CHECK(cudaGetLastError());
 }
 
+}  // namespace
+
+void CudaBackend::random_uniform(DType t, void* out, int64_t n, uint64_t seed, uint64_t offset, double lo,
+                                 double hi) {
+  auto kernel_for = [](auto tag, auto compute) { return uniform_kernel<decltype(tag), decltype(compute)>; };
+  launch_random_kernel(kernel_for, t, out, n, seed, offset, lo, hi - lo, stream_);
+}
+
 void CudaBackend::random_normal(DType t, void* out, int64_t n, uint64_t seed, uint64_t offset, double mean,
                                 double std) {
-  if (n == 0) return;
-  unsigned grid = grid_for((n + 3) / 4);
-  dispatch_dtype(t, [&](auto tag) {
-    using T = decltype(tag);
-    using C = std::conditional_t<std::is_same_v<compute_t<T>, double>, double, float>;
-    normal_kernel<<<grid, kThreads, 0, stream_>>>(static_cast<T*>(out), n, seed, offset, C(mean), C(std));
-  });
-  TG_CUDA_CHECK(cudaGetLastError());
+  auto kernel_for = [](auto tag, auto compute) { return normal_kernel<decltype(tag), decltype(compute)>; };
+  launch_random_kernel(kernel_for, t, out, n, seed, offset, mean, std, stream_);
 }
 
 }  // namespace tg::cuda
