@@ -107,9 +107,8 @@ int run(const Options& o) {
   Generator gen(uint64_t(o.seed));
   Moons data = make_moons(o.samples, o.noise, gen);
   nn::MLP model({2, o.hidden, o.hidden, 2}, nn::Activation::Relu, /*bias=*/true, gen);
-  const Device device = o.device;
-  data = {data.x.to(device), data.y.to(device)};
-  model.to(device);  // before the optimizer takes the parameters
+  data = {data.x.to(o.device), data.y.to(o.device)};
+  model.to(o.device);  // before the optimizer takes the parameters
   nn::Adam opt(model.parameters(), {.lr = o.lr});
   util::create_output_dir(o.out);
   util::CsvWriter csv(o.out + "/metrics.csv", {"step", "loss", "accuracy"});

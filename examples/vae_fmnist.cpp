@@ -184,11 +184,10 @@ uint64_t parameter_hash(const nn::Module& m) {
 int run(const Options& o) {
   data::LabeledImages train = data::load_fashion_mnist("train", o.data);
   data::LabeledImages test = data::load_fashion_mnist("test", o.data);
-  const Device device = o.device;
-  test.images = test.images.to(device);  // 31 MB, evaluated every epoch; training batches move one by one
+  test.images = test.images.to(o.device);  // 31 MB, evaluated every epoch; training batches move one by one
   Generator gen(uint64_t(o.seed));  // initial weights, then the training noise
   models::Vae vae({.input = 784, .hidden = o.hidden, .latent = o.latent}, gen);
-  vae.to(device);  // before the optimizer takes the parameters
+  vae.to(o.device);  // before the optimizer takes the parameters
   nn::Adam opt(vae.parameters(), {.lr = o.lr});
   data::DataLoader loader(train.images, Tensor(), o.batch, /*shuffle=*/true, /*drop_last=*/true, uint64_t(o.seed));
   util::create_output_dir(o.out);
@@ -201,7 +200,7 @@ int run(const Options& o) {
   }
   fmt::print("Fashion-MNIST: {} train, {} test images; VAE 784-{}-{}-{}-784; Adam lr {}, batch {}, {} epochs on {}\n",
              train.images.size(0), test.images.size(0), o.hidden, o.latent, o.hidden, o.lr, o.batch, o.epochs,
-             device.str());
+             o.device.str());
   std::signal(SIGINT, on_sigint);
   const int64_t steps = loader.num_batches();
   int64_t steps_this_run = 0;
@@ -210,7 +209,7 @@ int run(const Options& o) {
     util::ProgressBar bar(steps, fmt::format("epoch {}/{}", s.epoch + 1, o.epochs));
     for (; s.batch < steps; ++s.batch) {
       auto t0 = std::chrono::steady_clock::now();
-      Tensor loss = mean(vae.loss(loader.batch(s.batch).inputs.to(device), gen).neg_elbo);
+      Tensor loss = mean(vae.loss(loader.batch(s.batch).inputs.to(o.device), gen).neg_elbo);
       opt.zero_grad();
       loss.backward();
       opt.step();
