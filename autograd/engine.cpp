@@ -1,13 +1,19 @@
 // The reverse pass. Every node's consumers were recorded after it, so they have larger
 // sequence numbers: popping nodes from a max-heap on seq guarantees that when a node runs,
-// every gradient that will ever reach it has already been summed into its pending_grad.
+// every gradient that will ever reach it has already been summed into its pending gradient.
+// All working state (the heap, the pending gradients, which nodes tg::grad needs) lives in the
+// call, never on the nodes, so threads can run backward on graphs that share parameters.
 #include "autograd/engine.h"
 
+#include <mutex>
 #include <queue>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "autograd/node.h"
 #include "autograd/ops/elementwise.h"
+#include "autograd/ops/raw.h"
+#include "core/backend.h"
 #include "core/creation.h"
 
 namespace tg {
@@ -18,29 +24,112 @@ struct BySeq {
 };
 using Heap = std::priority_queue<Node*, std::vector<Node*>, BySeq>;
 
-void deposit(Heap& heap, Node* node, const Tensor& g) {
-  node->pending_grad = node->pending_grad.defined() ? add(node->pending_grad, g) : g;
-  if (!node->queued) {
-    node->queued = true;
-    heap.push(node);
+// One backward call's state: the nodes waiting to run and the gradient summed so far for each.
+struct Pass {
+  Heap heap;
+  std::unordered_map<Node*, Tensor> pending;
+  const std::unordered_set<Node*>* needed = nullptr;  // tg::grad: only nodes that reach an input
+
+  void deposit(Node* node, const Tensor& g) {
+    if (needed && !needed->count(node)) return;
+    auto [it, first] = pending.try_emplace(node, g);
+    if (first) heap.push(node);
+    else it->second = add(it->second, g);
   }
+  Tensor take(Node* node) {
+    auto it = pending.find(node);
+    Tensor g = std::move(it->second);
+    pending.erase(it);
+    return g;
+  }
+};
+
+// Serialises deposits into .grad: two threads' backward passes may reach the same parameter.
+std::mutex leaf_grad_mutex;
+
+// .grad is owned by its leaf and accumulated in place, so a handle the user holds stays the
+// gradient and no two leaves ever share a gradient's storage. The first gradient is taken as it is
+// when nothing else refers to its storage, copied otherwise (the gradient of a + b reaches a and b
+// as the same tensor). With create_graph the sum stays on the tape (out of place, as in PyTorch).
+void accumulate_into_leaf(TensorImpl& leaf, Tensor g, bool create_graph) {
+  std::lock_guard<std::mutex> lock(leaf_grad_mutex);
+  if (!leaf.grad) {
+    bool exclusive = g.impl_ptr().use_count() == 1 && g.impl().storage.use_count() == 1;
+    Tensor value = create_graph ? g : g.detach();
+    leaf.grad = (exclusive ? value : value.clone()).impl_ptr();
+    return;
+  }
+  Tensor current(leaf.grad);
+  if (create_graph || current.requires_grad()) {
+    leaf.grad = add(current, g).impl_ptr();
+    return;
+  }
+  raw::add_(current, g);
 }
 
-void check_grad_shape(const Node& producer, const Node& target, const Tensor& g) {
-  TG_CHECK(g.shape() == target.out_shape && g.dtype() == target.out_dtype,
-           "backward of {}: produced a gradient {} for an input of shape {} {}", op_name(producer.op),
-           describe(g), dtype_name(target.out_dtype), shape_str(target.out_shape));
+void check_grad(const Node& producer, size_t input, const Node& target, const Tensor& g) {
+  TG_CHECK(g.shape() == target.out_shape && g.dtype() == target.out_dtype && g.device() == target.out_device,
+           "backward of {}: produced a gradient {} for its input {}, which is {} {} {}", op_name(producer.op),
+           describe(g), input, dtype_name(target.out_dtype), shape_str(target.out_shape), target.out_device.str());
+}
+
+// detect_anomaly: the first non-finite gradient names the op that made it and the forward call.
+void check_finite(const Node& node, size_t input, const Tensor& g) {
+  if (backend(g.device()).all_finite(g.dtype(), g.data(), g.numel())) return;
+  std::string shapes = "not recorded (enable detect_anomaly before the forward pass)";
+  if (!node.anomaly_input_shapes.empty()) {
+    shapes.clear();
+    for (const Shape& s : node.anomaly_input_shapes) shapes += (shapes.empty() ? "" : ", ") + shape_str(s);
+  }
+  fail("detect_anomaly: the backward of {} returned a NaN or infinite gradient for its input {} ({}); the "
+       "forward call was {}() with inputs of shapes {}, op #{} on the tape",
+       op_name(node.op), input, describe(g), op_name(node.op), shapes, node.seq);
 }
 
 Tensor default_grad(const Tensor& out, const Tensor& given, size_t i) {
   if (given.defined()) {
-    TG_CHECK(given.shape() == out.shape(), "backward: grad_outputs[{}] has shape {} but the output has shape {}",
-             i, shape_str(given.shape()), shape_str(out.shape()));
+    TG_CHECK(given.shape() == out.shape() && given.dtype() == out.dtype() && given.device() == out.device(),
+             "backward: grad_outputs[{}] is {} but the output is {}", i, describe(given), describe(out));
     return given;
   }
   TG_CHECK(out.numel() == 1, "backward: output {} is not a scalar; pass a gradient of the same shape "
            "(grad_outputs) to backpropagate from it", describe(out));
   return ones_like(out);
+}
+
+// The nodes from which some target can be reached (targets included): all tg::grad has to run.
+// Iterative depth-first search, so a chain of a million ops does not overflow the stack.
+std::unordered_set<Node*> nodes_reaching(const std::vector<Node*>& roots,
+                                         const std::unordered_map<Node*, size_t>& targets) {
+  std::unordered_map<Node*, bool> reaches;  // visited nodes: whether a target is below
+  std::vector<std::pair<Node*, size_t>> stack;  // a node and the next input edge to follow
+  for (Node* root : roots) {
+    if (reaches.count(root)) continue;
+    reaches[root] = targets.count(root) > 0;
+    stack.push_back({root, 0});
+    while (!stack.empty()) {
+      Node* node = stack.back().first;
+      size_t& next = stack.back().second;
+      if (next < node->inputs.size()) {
+        Node* child = node->inputs[next++].get();
+        if (!child) continue;
+        auto it = reaches.find(child);
+        if (it == reaches.end()) {
+          reaches[child] = targets.count(child) > 0;
+          stack.push_back({child, 0});
+        } else if (it->second) {
+          reaches[node] = true;
+        }
+        continue;
+      }
+      stack.pop_back();
+      if (!stack.empty() && reaches[node]) reaches[stack.back().first] = true;
+    }
+  }
+  std::unordered_set<Node*> needed;
+  for (auto& [node, yes] : reaches)
+    if (yes) needed.insert(node);
+  return needed;
 }
 
 // Runs the tape from `outputs`. With `targets` (tg::grad), the gradient arriving at each target
@@ -50,32 +139,26 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_out
   TG_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(),
            "backward: {} outputs but {} grad_outputs", outputs.size(), grad_outputs.size());
   EnableGradGuard mode(create_graph);
-  Heap heap;
-  // Leave no pending gradient behind if a backward rule throws half way.
-  struct Cleanup {
-    Heap& heap;
-    ~Cleanup() {
-      while (!heap.empty()) {
-        heap.top()->pending_grad = Tensor();
-        heap.top()->queued = false;
-        heap.pop();
-      }
-    }
-  } cleanup{heap};
-
+  const bool anomaly = AnomalyMode::enabled();
+  Pass pass;
+  std::vector<Node*> roots;
   for (size_t i = 0; i < outputs.size(); ++i) {
-    const Tensor& out = outputs[i];
-    TG_CHECK(out.requires_grad(), "backward: output {} does not require grad (no input it was computed "
-             "from requires grad, or it was computed under no_grad)", describe(out));
-    deposit(heap, gradient_edge(out).get(), default_grad(out, grad_outputs.empty() ? Tensor() : grad_outputs[i], i));
+    TG_CHECK(outputs[i].requires_grad(), "backward: output {} does not require grad (no input it was computed "
+             "from requires grad, or it was computed under no_grad)", describe(outputs[i]));
+    roots.push_back(gradient_edge(outputs[i]).get());
   }
+  std::unordered_set<Node*> needed;
+  if (targets) {
+    needed = nodes_reaching(roots, *targets);
+    pass.needed = &needed;
+  }
+  for (size_t i = 0; i < outputs.size(); ++i)
+    pass.deposit(roots[i], default_grad(outputs[i], grad_outputs.empty() ? Tensor() : grad_outputs[i], i));
 
-  while (!heap.empty()) {
-    Node* node = heap.top();
-    heap.pop();
-    Tensor g = std::move(node->pending_grad);
-    node->pending_grad = Tensor();
-    node->queued = false;
+  while (!pass.heap.empty()) {
+    Node* node = pass.heap.top();
+    pass.heap.pop();
+    Tensor g = pass.take(node);
 
     if (targets) {
       auto it = targets->find(node);
@@ -86,23 +169,28 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_out
     }
     if (node->op == Op::AccumulateGrad) {
       if (targets) continue;
-      std::shared_ptr<TensorImpl> leaf = node->leaf.lock();
-      if (!leaf) continue;
-      Tensor value = create_graph ? g : g.detach();
-      leaf->grad = leaf->grad ? add(Tensor(leaf->grad), value).impl_ptr() : value.impl_ptr();
+      if (std::shared_ptr<TensorImpl> leaf = node->leaf.lock()) {
+        TG_CHECK(leaf->dtype == node->out_dtype && leaf->storage->device == node->out_device,
+                 "backward: a leaf {} {} was moved to {} {} (Module::to) after the graph was recorded; "
+                 "compute the forward again after moving the model", dtype_name(node->out_dtype),
+                 node->out_device.str(), dtype_name(leaf->dtype), leaf->storage->device.str());
+        accumulate_into_leaf(*leaf, std::move(g), create_graph);
+      }
       continue;
     }
     TG_CHECK(!node->released, "backward: trying to backward through the graph of {} a second time; its saved "
              "tensors were freed after the first backward. Pass retain_graph=true the first time.",
              op_name(node->op));
+    node->check_saved_versions();
     Grads grads = node->backward(g, *node);
     TG_CHECK(grads.size() == node->inputs.size(), "backward of {}: returned {} gradients for {} inputs",
              op_name(node->op), grads.size(), node->inputs.size());
     for (size_t i = 0; i < grads.size(); ++i) {
       Node* next = node->inputs[i].get();
       if (!next || !grads[i].defined()) continue;
-      check_grad_shape(*node, *next, grads[i]);
-      deposit(heap, next, grads[i]);
+      check_grad(*node, i, *next, grads[i]);
+      if (anomaly) check_finite(*node, i, grads[i]);
+      pass.deposit(next, grads[i]);
     }
     if (!retain_graph) {
       node->backward = nullptr;

@@ -63,6 +63,7 @@ GradcheckResult gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs,
       // Element j is written in place through the backend, so inputs on any device work.
       auto set_element = [&x, j](double v) {
         backend(x.device()).copy_from_host(static_cast<double*>(x.data()) + j, &v, sizeof v);
+        x.bump_version();
       };
       std::vector<double> plus, minus;
       // Grad mode stays on: fn may itself differentiate (gradgradcheck's first_grad does).

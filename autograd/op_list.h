@@ -1,50 +1,58 @@
-// The one list of user-facing ops. It drives op names in errors and on the tape, and the test
-// suite's coverage check: every Primitive and Composite op must have a gradcheck case and a
-// forward-value case, every NoGrad op a forward-value case (tests/autograd/test_coverage.cpp).
+// The one list of user-facing ops: X(Name, name, kind, ...), where `name` is the function users call
+// (errors and the tape name ops by it). The elementwise ops come from the table in
+// core/elementwise.h, which also gives their math and derivatives. The list drives op names in
+// errors and on the tape, and the test suite's coverage check: every Primitive and Composite op
+// must have a gradcheck case and a forward-value case, every NoGrad op a forward-value case
+// (tests/autograd/test_coverage.cpp).
 //   Primitive: records a tape node with its own backward rule.
 //   Composite: built from primitives, so its gradient comes for free (still gradchecked).
 //   NoGrad:    returns values without a gradient (comparisons, argmax, indices).
 #pragma once
 #include <cstdint>
 
+#include "core/elementwise.h"
+
 namespace tg {
 
-#define TG_OPS(X)                                                                                   \
-  /* elementwise */                                                                                 \
-  X(Add, Primitive) X(Sub, Primitive) X(Mul, Primitive) X(Div, Primitive) X(Pow, Primitive)         \
-  X(Maximum, Primitive) X(Minimum, Primitive) X(Neg, Primitive) X(Exp, Primitive) X(Log, Primitive) \
-  X(Log1p, Primitive) X(Sqrt, Primitive) X(Abs, Primitive) X(Tanh, Primitive)                       \
-  X(Sigmoid, Primitive) X(Relu, Primitive) X(LeakyRelu, Primitive) X(Gelu, Primitive)               \
-  X(Erf, Primitive) X(Softplus, Primitive) X(Clamp, Primitive) X(AddScalar, Primitive)              \
-  X(MulScalar, Primitive) X(PowScalar, Primitive) X(Reciprocal, Primitive) X(Square, Primitive)     \
-  X(Where, Primitive) X(Cast, Primitive) X(ToDevice, Primitive)                                    \
-  X(Eq, NoGrad) X(Ne, NoGrad) X(Lt, NoGrad) X(Le, NoGrad) X(Gt, NoGrad) X(Ge, NoGrad)               \
-  /* reductions */                                                                                  \
-  X(Sum, Primitive) X(Mean, Composite) X(Max, Primitive) X(Min, Primitive)                          \
-  X(LogSumExp, Composite) X(Var, Composite) X(Argmax, NoGrad) X(Argmin, NoGrad)                     \
-  /* linear algebra */                                                                              \
-  X(Matmul, Primitive)                                                                              \
-  /* shape and indexing */                                                                          \
-  X(Reshape, Primitive) X(Expand, Primitive) X(Transpose, Composite) X(Permute, Primitive)          \
-  X(Slice, Primitive) X(Cat, Primitive) X(Stack, Composite) X(IndexSelect, Primitive)               \
-  X(IndexAdd, Primitive) X(Embedding, Composite) X(Gather, Primitive) X(ScatterAdd, Primitive)    \
-  X(OneHot, NoGrad)                                                                                 \
-  /* normalisation and losses */                                                                    \
-  X(Softmax, Primitive) X(LogSoftmax, Primitive) X(CrossEntropy, Composite) X(NllLoss, Composite)   \
-  X(BinaryCrossEntropyWithLogits, Composite) X(MseLoss, Composite) X(Dropout, Composite)          \
-  /* attention */                                                                                   \
-  X(ScaledDotProductAttention, Primitive)
+#define TG_OPS(X)                                                                                     \
+  /* elementwise: the table in core/elementwise.h */                                                  \
+  TG_UNARY_TABLE(X) TG_BINARY_TABLE(X)                                                                \
+  X(Where, where, Primitive) X(Cast, cast, Primitive) X(ToDevice, to, Primitive)                      \
+  /* reductions */                                                                                    \
+  X(Sum, sum, Primitive) X(Mean, mean, Composite) X(Max, max, Primitive) X(Min, min, Primitive)       \
+  X(LogSumExp, logsumexp, Composite) X(Var, var, Composite) X(Argmax, argmax, NoGrad)                 \
+  X(Argmin, argmin, NoGrad)                                                                           \
+  /* linear algebra */                                                                                \
+  X(Matmul, matmul, Primitive)                                                                        \
+  /* shape and indexing */                                                                            \
+  X(Reshape, reshape, Primitive) X(Expand, expand, Primitive) X(Transpose, transpose, Composite)      \
+  X(Permute, permute, Primitive) X(Slice, slice, Primitive) X(Cat, cat, Primitive)                    \
+  X(Stack, stack, Composite) X(IndexSelect, index_select, Primitive) X(IndexAdd, index_add, Primitive) \
+  X(Embedding, embedding, Composite) X(Gather, gather, Primitive) X(ScatterAdd, scatter_add, Primitive) \
+  X(OneHot, one_hot, NoGrad)                                                                          \
+  /* normalisation and losses */                                                                      \
+  X(Softmax, softmax, Primitive) X(LogSoftmax, log_softmax, Primitive)                                \
+  X(CrossEntropy, cross_entropy, Composite) X(NllLoss, nll_loss, Composite)                           \
+  X(BinaryCrossEntropyWithLogits, binary_cross_entropy_with_logits, Composite)                        \
+  X(MseLoss, mse_loss, Composite) X(Dropout, dropout, Composite)                                      \
+  /* attention */                                                                                     \
+  X(ScaledDotProductAttention, scaled_dot_product_attention, Primitive)
 
 enum class OpKind : uint8_t { Primitive, Composite, NoGrad };
 
-#define TG_OP_ENUM(name, kind) name,
+#define TG_OP_ENUM(Name, ...) Name,
 enum class Op : uint16_t { TG_OPS(TG_OP_ENUM) AccumulateGrad };
 #undef TG_OP_ENUM
 
-#define TG_OP_COUNT(name, kind) +1
+#define TG_OP_COUNT(Name, ...) +1
 constexpr int kNumOps = 0 TG_OPS(TG_OP_COUNT);
 #undef TG_OP_COUNT
 
+// The enum of the tape's op list for an elementwise table entry (same Name).
+Op op_of(UnaryOp k);
+Op op_of(BinaryOp k);
+
+// The user-facing function's name ("index_select"), for errors and the tape.
 const char* op_name(Op op);
 OpKind op_kind(Op op);
 

@@ -77,10 +77,12 @@ Tensor arange(int64_t n, TensorOptions opts) { return arange(0.0, double(n), 1.0
 void uniform_(Tensor& t, double lo, double hi, Generator& gen) {
   TG_CHECK(is_floating(t.dtype()), "uniform_: needs a floating tensor, got {}", describe(t));
   backend(t.device()).random_uniform(t.dtype(), t.data(), t.numel(), gen.seed(), gen.reserve(t.numel()), lo, hi);
+  t.bump_version();
 }
 void normal_(Tensor& t, double mean, double std, Generator& gen) {
   TG_CHECK(is_floating(t.dtype()), "normal_: needs a floating tensor, got {}", describe(t));
   backend(t.device()).random_normal(t.dtype(), t.data(), t.numel(), gen.seed(), gen.reserve(t.numel()), mean, std);
+  t.bump_version();
 }
 
 Tensor rand(const Shape& shape, Generator& gen, TensorOptions opts) {

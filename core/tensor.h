@@ -4,6 +4,7 @@
 #pragma once
 #include <fmt/format.h>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -18,10 +19,13 @@ namespace tg {
 struct Node;
 
 // One allocation on one device; freed through its backend when the last tensor lets go.
+// `version` counts the in-place writes to it (optimizer steps, copy_, init, random fills, ...):
+// autograd compares it with the version a saved tensor had when its op was recorded.
 struct Storage {
   void* data = nullptr;
   size_t bytes = 0;
   Device device;
+  std::atomic<uint64_t> version{0};
   Storage(size_t bytes, Device device);
   ~Storage();
   Storage(const Storage&) = delete;
@@ -65,6 +69,10 @@ class Tensor {
   size_t nbytes() const { return size_t(numel()) * dtype_size(dtype()); }
 
   void* data() const { return impl().storage->data; }
+  // Every function that writes into an existing tensor's storage calls bump_version() (PyTorch's
+  // _version), so a backward that saved this storage knows it changed.
+  uint64_t version() const { return impl().storage->version.load(std::memory_order_relaxed); }
+  void bump_version() const { impl().storage->version.fetch_add(1, std::memory_order_relaxed); }
   // Typed pointer to CPU memory; throws if T does not match the dtype or the tensor is not on the CPU.
   template <class T> T* data_ptr() const;
   // The single value of a one-element tensor, converted to T (copies from the device).

@@ -115,12 +115,12 @@ void CudaBackend::unary(UnaryOp op, DType t, void* out, const void* in, int64_t 
     using T = decltype(tag);
     using C = compute_t<T>;
     switch (op) {
-#define TG_CASE(name)                                                                                  \
+#define TG_CASE(name, ...)                                                                                \
   case UnaryOp::name:                                                                                  \
     unary_kernel<UnaryOp::name, T><<<grid_for(n), kThreads, 0, stream_>>>(                             \
         static_cast<T*>(out), static_cast<const T*>(in), n, C(p0), C(p1));                             \
     break;
-      TG_UNARY_OPS(TG_CASE)
+      TG_UNARY_TABLE(TG_CASE)
 #undef TG_CASE
     }
   });
@@ -132,12 +132,12 @@ void CudaBackend::binary(BinaryOp op, DType t, void* out, const void* a, const v
   dispatch_dtype(t, [&](auto tag) {
     using T = decltype(tag);
     switch (op) {
-#define TG_CASE(name)                                                                                  \
+#define TG_CASE(name, ...)                                                                                \
   case BinaryOp::name:                                                                                 \
     binary_kernel<BinaryOp::name, T><<<grid_for(plan.numel), kThreads, 0, stream_>>>(                  \
         static_cast<T*>(out), static_cast<const T*>(a), static_cast<const T*>(b), plan);               \
     break;
-      TG_BINARY_OPS(TG_CASE)
+      TG_BINARY_TABLE(TG_CASE)
 #undef TG_CASE
     }
   });

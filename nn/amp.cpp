@@ -43,6 +43,7 @@ void MasterWeights::copy_to_model() {
   for (size_t i = 0; i < model_.size(); ++i) {
     const Tensor& p = model_[i];
     backend(p.device()).cast(p.dtype(), p.data(), DType::f32, master_[i].data(), p.numel());
+    p.bump_version();
   }
 }
 

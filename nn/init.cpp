@@ -46,7 +46,10 @@ void normal_(const Tensor& t, Generator& gen, double mean, double std) {
   Tensor handle = t;
   tg::normal_(handle, mean, std, gen);
 }
-void constant_(const Tensor& t, double value) { backend(t.device()).fill(t.dtype(), t.data(), t.numel(), value); }
+void constant_(const Tensor& t, double value) {
+  backend(t.device()).fill(t.dtype(), t.data(), t.numel(), value);
+  t.bump_version();
+}
 void zeros_(const Tensor& t) { constant_(t, 0.0); }
 void ones_(const Tensor& t) { constant_(t, 1.0); }
 

@@ -15,8 +15,10 @@ std::string join(const std::string& prefix, const std::string& name) {
 }
 
 // Points the parameter's impl at `value`'s storage and dtype, so every handle to it sees the
-// move. Its gradient and gradient accumulator belong to the old dtype/device and are dropped.
+// move. Its gradient and gradient accumulator belong to the old dtype/device and are dropped, and
+// the old storage's version moves on: a graph recorded before the move cannot backward through it.
 void rebind(const Tensor& param, const Tensor& value) {
+  param.bump_version();
   TensorImpl& impl = param.impl();
   impl.storage = value.impl().storage;
   impl.dtype = value.dtype();

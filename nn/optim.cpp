@@ -162,6 +162,9 @@ void Adam::step() {
       if (p.device() != fused_device) flush(fused_device);
       fused_device = p.device();
       // g stays alive in p's .grad until the flush below: the pointer is safe to hold.
+      p.bump_version();
+      m.bump_version();
+      v.bump_version();
       fused.push_back({static_cast<float*>(p.data()), static_cast<const float*>(g.data()),
                        static_cast<float*>(m.data()), static_cast<float*>(v.data()), p.numel(),
                        {float(lr_), float(o.beta1), float(o.beta2), float(o.eps), float(o.weight_decay), decoupled_,

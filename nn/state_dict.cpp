@@ -32,6 +32,7 @@ void copy_(const Tensor& dst, const Tensor& src, const std::string& what) {
   TG_CHECK(dst.shape() == src.shape() && dst.dtype() == src.dtype(), "{}: cannot copy {} into {}", what,
            describe(src), describe(dst));
   if (dst.data() == src.data() || dst.numel() == 0) return;
+  dst.bump_version();
   if (dst.device() == src.device())
     backend(dst.device()).copy(dst.data(), src.data(), dst.nbytes());
   else if (dst.device().is_cpu())

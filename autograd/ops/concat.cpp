@@ -24,7 +24,7 @@ void copy_block(Tensor& dst, const Tensor& src, int64_t axis, int64_t offset) {
 }  // namespace
 
 Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t end) {
-  int64_t a = normalize_axis(axis, x.dim(), "Slice");
+  int64_t a = normalize_axis(axis, x.dim(), "slice");
   int64_t n = x.shape()[size_t(a)];
   if (start < 0) start += n;
   if (end < 0) end += n;
@@ -56,9 +56,9 @@ Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t end) {
 }
 
 Tensor cat(const std::vector<Tensor>& xs, int64_t axis) {
-  TG_CHECK(!xs.empty(), "Cat: needs at least one tensor");
+  TG_CHECK(!xs.empty(), "cat: needs at least one tensor");
   const Tensor& first = xs[0];
-  int64_t a = normalize_axis(axis, first.dim(), "Cat");
+  int64_t a = normalize_axis(axis, first.dim(), "cat");
   Shape shape = first.shape();
   shape[size_t(a)] = 0;
   for (size_t i = 0; i < xs.size(); ++i) {
@@ -67,7 +67,7 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t axis) {
     bool same_rest = x.dim() == first.dim();
     for (int64_t d = 0; same_rest && d < x.dim(); ++d)
       same_rest = d == a || x.shape()[size_t(d)] == first.shape()[size_t(d)];
-    TG_CHECK(same_rest, "Cat: tensor {} has shape {}, which differs from tensor 0's {} outside axis {}", i,
+    TG_CHECK(same_rest, "cat: tensor {} has shape {}, which differs from tensor 0's {} outside axis {}", i,
              shape_str(x.shape()), shape_str(first.shape()), a);
     shape[size_t(a)] += x.shape()[size_t(a)];
   }
@@ -93,11 +93,11 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t axis) {
 }
 
 Tensor stack(const std::vector<Tensor>& xs, int64_t axis) {
-  TG_CHECK(!xs.empty(), "Stack: needs at least one tensor");
-  int64_t a = normalize_axis(axis, xs[0].dim() + 1, "Stack");
+  TG_CHECK(!xs.empty(), "stack: needs at least one tensor");
+  int64_t a = normalize_axis(axis, xs[0].dim() + 1, "stack");
   std::vector<Tensor> parts;
   for (size_t i = 0; i < xs.size(); ++i) {
-    TG_CHECK(xs[i].shape() == xs[0].shape(), "Stack: tensor {} has shape {}, tensor 0 has {}", i,
+    TG_CHECK(xs[i].shape() == xs[0].shape(), "stack: tensor {} has shape {}, tensor 0 has {}", i,
              shape_str(xs[i].shape()), shape_str(xs[0].shape()));
     parts.push_back(unsqueeze(xs[i], a));
   }

@@ -1,6 +1,7 @@
-// Elementwise ops: forward through raw:: kernels, backward rules in tg ops next to each
-// forward (so they run on every backend and can be differentiated again). Broadcast inputs get
-// their gradient summed back to their own shape with sum_to.
+// Elementwise ops, driven by the op table in core/elementwise.h: one generic forward for unary
+// and one for binary ops (kernel through raw::, then record a node), and the backward rules
+// generated from the table's derivative columns, written in tg ops so they run on every backend
+// and can be differentiated again. Broadcast inputs get their gradient summed back with sum_to.
 #include "autograd/ops/elementwise.h"
 
 #include <cmath>
@@ -9,215 +10,190 @@
 #include "autograd/ops/raw.h"
 #include "autograd/ops/reduce.h"
 #include "core/creation.h"
+#include "core/promotion.h"
 
 namespace tg {
 namespace {
+
+// ---- helpers the derivative columns call ------------------------------------------------------
+
+// d gelu = Phi(x) + x phi(x),  Phi(x) = (1 + erf(x / sqrt 2)) / 2,  phi(x) = e^(-x^2/2) / sqrt(2 pi)
+Tensor gelu_grad(const Tensor& x) {
+  Tensor cdf = (erf(x * M_SQRT1_2) + 1.0) * 0.5;
+  Tensor pdf = exp(square(x) * -0.5) * (0.5 * M_2_SQRTPI * M_SQRT1_2);
+  return cdf + x * pdf;
+}
+
+// gelu_tanh = x/2 (1 + t), t = tanh(u), u = k (x + c x^3):
+//   d/dx = (1 + t)/2 + x/2 (1 - t^2) k (1 + 3 c x^2),  k = sqrt(2/pi), c = 0.044715
+Tensor gelu_tanh_grad(const Tensor& x) {
+  constexpr double k = 0.79788456080286535588, c = 0.044715;
+  Tensor t = tanh((x + pow(x, 3.0) * c) * k);
+  return (t + 1.0) * 0.5 + x * 0.5 * (1.0 - square(t)) * ((square(x) * (3 * c) + 1.0) * k);
+}
+
+// d softplus(x; beta, threshold) = sigmoid(beta x), and 1 where beta x > threshold (x itself there)
+Tensor softplus_grad(const Tensor& x, double beta, double threshold) {
+  Tensor z = x * beta;
+  return where(gt(z, threshold), ones_like(x), sigmoid(z));
+}
+
+// d x^p / dx = p x^(p-1)
+Tensor pow_scalar_grad(const Tensor& x, double p) { return p == 2 ? x * 2.0 : pow(x, p - 1) * p; }
+
+// d a^b / da = b a^(b-1), taken as 0 where b = 0 (PyTorch's rule: 0^0 has slope 0 in a)
+Tensor pow_base_grad(const Tensor& dy, const Tensor& a, const Tensor& b) {
+  Tensor slope = b * pow(a, b - 1.0);
+  return dy * where(eq(b, 0.0), zeros_like(slope), slope);
+}
+
+// d a^b / db = a^b log a: NaN where a < 0 (log of a negative number), as in PyTorch; 0 where a = 0
+// and b >= 0, where the limit exists.
+Tensor pow_exponent_grad(const Tensor& dy, const Tensor& a, const Tensor& b, const Tensor& y) {
+  Tensor slope = y * log(a);
+  return dy * where(eq(a, 0.0) * ge(b, 0.0), zeros_like(slope), slope);
+}
+
+// ---- the backward rules, generated from the table ---------------------------------------------
+
+using UnaryDerivative = Tensor (*)(const Tensor& dy, const Tensor& x, const Tensor& y, double p0, double p1);
+using BinaryDerivative = Tensor (*)(const Tensor& dy, const Tensor& a, const Tensor& b, const Tensor& y);
+
+struct UnaryRule {
+  Op op;
+  Accepts accepts;
+  Saves saves;
+  UnaryDerivative dx;
+};
+struct BinaryRule {
+  Op op;
+  Saves saves;
+  BinaryDerivative da, db;
+};
+
+#define TG_UNARY_DERIVATIVE(Name, name, kind, accepts, math, saves, derivative, ...) \
+  Tensor d_##Name(const Tensor& dy, const Tensor& x, const Tensor& y, double p0, double p1) { return derivative; }
+#define TG_BINARY_DERIVATIVE(Name, name, kind, math, saves, da, db)                                    \
+  Tensor da_##Name(const Tensor& dy, const Tensor& a, const Tensor& b, const Tensor& y) { return da; } \
+  Tensor db_##Name(const Tensor& dy, const Tensor& a, const Tensor& b, const Tensor& y) { return db; }
+TG_UNARY_TABLE(TG_UNARY_DERIVATIVE)
+TG_BINARY_TABLE(TG_BINARY_DERIVATIVE)
+#undef TG_UNARY_DERIVATIVE
+#undef TG_BINARY_DERIVATIVE
+
+const UnaryRule& rule(UnaryOp k) {
+#define TG_UNARY_RULE(Name, name, kind, accepts, math, saves, ...) {Op::Name, Accepts::accepts, Saves::saves, &d_##Name},
+  static const UnaryRule rules[] = {TG_UNARY_TABLE(TG_UNARY_RULE)};
+#undef TG_UNARY_RULE
+  return rules[int(k)];
+}
+
+const BinaryRule& rule(BinaryOp k) {
+#define TG_BINARY_RULE(Name, name, kind, math, saves, ...) {Op::Name, Saves::saves, &da_##Name, &db_##Name},
+  static const BinaryRule rules[] = {TG_BINARY_TABLE(TG_BINARY_RULE)};
+#undef TG_BINARY_RULE
+  return rules[int(k)];
+}
+
+bool saves_input(Saves s) { return s == Saves::Input || s == Saves::InputAndOutput; }
+bool saves_output(Saves s) { return s == Saves::Output || s == Saves::InputAndOutput; }
 
 // Whether input i of the node being differentiated needs a gradient at all.
 bool wants(const Node& self, size_t i) { return self.inputs[i] != nullptr; }
 
 Tensor scalar_like(const Tensor& t, double v) { return full({}, v, {.dtype = t.dtype(), .device = t.device()}); }
 
-// A unary op whose backward is dx = dy * local(x, y): one place for the record boilerplate.
-template <class Local>
-Tensor unary_op(Op op, UnaryOp k, const Tensor& x, double p0, double p1, bool save_output, Local local) {
-  raw::check_floating(op, x);
-  Tensor out = raw::unary(k, x, p0, p1);
-  if (needs_grad(x))
-    record(op, out, {x}, [x, local](const Tensor& dy, Node& self) -> Grads { return {local(dy, x, self)}; },
-           save_output);
-  return out;
-}
-
-Tensor comparison(Op op, BinaryOp k, const Tensor& a, const Tensor& b) { return raw::binary(op, k, a, b); }
-
 }  // namespace
 
-Tensor add(const Tensor& a, const Tensor& b) {
-  Tensor out = raw::binary(Op::Add, BinaryOp::Add, a, b);
-  if (needs_grad(a, b))
-    record(Op::Add, out, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& dy, Node& self) -> Grads {
-      return {wants(self, 0) ? sum_to(dy, sa) : Tensor(), wants(self, 1) ? sum_to(dy, sb) : Tensor()};
-    });
+Tensor unary(UnaryOp k, const Tensor& x, double p0, double p1) {
+  const UnaryRule& r = rule(k);
+  if (r.accepts == Accepts::Floating && !is_floating(x.dtype())) return unary(k, cast(x, DType::f32), p0, p1);
+  Tensor out = raw::unary(k, x, p0, p1);
+  if (op_kind(r.op) == OpKind::Primitive && needs_grad(x)) {
+    // The rule keeps only what the table says it reads: x, y (through the node), or nothing.
+    Tensor saved_x = saves_input(r.saves) ? x : Tensor();
+    bool keep_y = saves_output(r.saves);
+    record(r.op, out, {x}, [saved_x, keep_y, p0, p1, dx = r.dx](const Tensor& dy, Node& self) -> Grads {
+      return {dx(dy, saved_x, keep_y ? self.output() : Tensor(), p0, p1)};
+    }, {.tensors = {saved_x}, .output = keep_y});
+  }
   return out;
 }
 
-Tensor sub(const Tensor& a, const Tensor& b) {
-  Tensor out = raw::binary(Op::Sub, BinaryOp::Sub, a, b);
-  if (needs_grad(a, b))
-    record(Op::Sub, out, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& dy, Node& self) -> Grads {
-      return {wants(self, 0) ? sum_to(dy, sa) : Tensor(), wants(self, 1) ? sum_to(neg(dy), sb) : Tensor()};
-    });
+Tensor binary(BinaryOp k, const Tensor& a, const Tensor& b) {
+  const BinaryRule& r = rule(k);
+  if (a.dtype() != b.dtype() || (k == BinaryOp::Div && !is_floating(a.dtype()))) {
+    DType t = result_type(a.dtype(), a.dim() == 0, b.dtype(), b.dim() == 0);
+    if (k == BinaryOp::Div && !is_floating(t)) t = DType::f32;  // true division
+    return binary(k, a.to(t), b.to(t));
+  }
+  Tensor out = raw::binary(r.op, k, a, b);
+  if (op_kind(r.op) == OpKind::Primitive && needs_grad(a, b)) {
+    Tensor sa = saves_input(r.saves) ? a : Tensor(), sb = saves_input(r.saves) ? b : Tensor();
+    bool keep_y = saves_output(r.saves);
+    record(r.op, out, {a, b},
+           [sa, sb, keep_y, shape_a = a.shape(), shape_b = b.shape(), r](const Tensor& dy, Node& self) -> Grads {
+             Tensor y = keep_y ? self.output() : Tensor();
+             return {wants(self, 0) ? sum_to(r.da(dy, sa, sb, y), shape_a) : Tensor(),
+                     wants(self, 1) ? sum_to(r.db(dy, sa, sb, y), shape_b) : Tensor()};
+           },
+           {.tensors = {sa, sb}, .output = keep_y});
+  }
   return out;
 }
 
-Tensor mul(const Tensor& a, const Tensor& b) {
-  Tensor out = raw::binary(Op::Mul, BinaryOp::Mul, a, b);
-  if (needs_grad(a, b))
-    record(Op::Mul, out, {a, b}, [a, b](const Tensor& dy, Node& self) -> Grads {
-      return {wants(self, 0) ? sum_to(mul(dy, b), a.shape()) : Tensor(),
-              wants(self, 1) ? sum_to(mul(dy, a), b.shape()) : Tensor()};
-    });
-  return out;
+// The ops of x alone, one per entry of TG_PLAIN_UNARY_TABLE.
+#define TG_DEFINE_PLAIN(Name, name, ...) \
+  Tensor name(const Tensor& x) { return unary(UnaryOp::Name, x); }
+TG_PLAIN_UNARY_TABLE(TG_DEFINE_PLAIN)
+#undef TG_DEFINE_PLAIN
+
+#define TG_DEFINE_BINARY(Name, name, ...) \
+  Tensor name(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Name, a, b); }
+TG_BINARY_TABLE(TG_DEFINE_BINARY)
+#undef TG_DEFINE_BINARY
+
+// ---- ops with scalar parameters ---------------------------------------------------------------
+
+// A tensor and a number: an integer tensor with a floating number is computed in f32 (PyTorch).
+static Tensor promoted(const Tensor& a, Scalar s) {
+  DType t = result_type(a.dtype(), s.integral);
+  return t == a.dtype() ? a : a.to(t);
+}
+Tensor add(const Tensor& a, Scalar s) { return unary(UnaryOp::AddScalar, promoted(a, s), s.value); }
+Tensor mul(const Tensor& a, Scalar s) { return unary(UnaryOp::MulScalar, promoted(a, s), s.value); }
+Tensor div(const Tensor& a, Scalar s) { return unary(UnaryOp::DivScalar, a, s.value); }
+Tensor pow(const Tensor& x, double p) { return unary(UnaryOp::PowScalar, x, p); }
+Tensor leaky_relu(const Tensor& x, double slope) { return unary(UnaryOp::LeakyRelu, x, slope); }
+Tensor gelu(const Tensor& x, GeluApproximate approximate) {
+  return unary(approximate == GeluApproximate::tanh ? UnaryOp::GeluTanh : UnaryOp::Gelu, x);
+}
+Tensor softplus(const Tensor& x, double beta, double threshold) {
+  TG_CHECK(beta != 0, "softplus: beta must be non-zero");
+  return unary(UnaryOp::Softplus, x, beta, threshold);
+}
+Tensor clamp(const Tensor& x, double lo, double hi) {
+  TG_CHECK(!(lo > hi), "clamp: lower bound {} is above upper bound {}", lo, hi);
+  return unary(UnaryOp::Clamp, x, lo, hi);
 }
 
-// y = a / b:  dy/da = 1/b,  dy/db = -a / b^2
-Tensor div(const Tensor& a, const Tensor& b) {
-  Tensor out = raw::binary(Op::Div, BinaryOp::Div, a, b);
-  if (needs_grad(a, b))
-    record(Op::Div, out, {a, b}, [a, b](const Tensor& dy, Node& self) -> Grads {
-      return {wants(self, 0) ? sum_to(div(dy, b), a.shape()) : Tensor(),
-              wants(self, 1) ? sum_to(neg(div(mul(dy, a), square(b))), b.shape()) : Tensor()};
-    });
-  return out;
-}
-
-// y = a^b:  dy/da = b a^(b-1),  dy/db = a^b log a  (taken as 0 where a <= 0, as PyTorch does at a = 0)
-Tensor pow(const Tensor& a, const Tensor& b) {
-  raw::check_floating(Op::Pow, a);
-  Tensor out = raw::binary(Op::Pow, BinaryOp::Pow, a, b);
-  if (needs_grad(a, b))
-    record(Op::Pow, out, {a, b}, [a, b](const Tensor& dy, Node& self) -> Grads {
-      Tensor da, db;
-      if (wants(self, 0)) da = sum_to(mul(dy, mul(b, pow(a, add(b, -1.0)))), a.shape());
-      if (wants(self, 1)) {
-        Tensor positive = gt(a, 0.0);
-        Tensor safe_a = where(positive, a, ones_like(a));
-        db = sum_to(mul(dy, where(positive, mul(self.output(), log(safe_a)), zeros_like(a))), b.shape());
-      }
-      return {da, db};
-    }, /*save_output=*/true);
-  return out;
-}
-
-// max(a, b): the gradient goes to the larger input, split evenly on ties (as in PyTorch).
-static Tensor extremum(Op op, BinaryOp k, const Tensor& a, const Tensor& b) {
-  Tensor out = raw::binary(op, k, a, b);
-  if (needs_grad(a, b))
-    record(op, out, {a, b}, [a, b, k](const Tensor& dy, Node& self) -> Grads {
-      Tensor wins_a = k == BinaryOp::Maximum ? gt(a, b) : lt(a, b);
-      Tensor share_a = add(wins_a, mul(eq(a, b), 0.5));  // 1, 1/2 or 0
-      Tensor share_b = add(neg(share_a), 1.0);
-      return {wants(self, 0) ? sum_to(mul(dy, share_a), a.shape()) : Tensor(),
-              wants(self, 1) ? sum_to(mul(dy, share_b), b.shape()) : Tensor()};
-    });
-  return out;
-}
-Tensor maximum(const Tensor& a, const Tensor& b) { return extremum(Op::Maximum, BinaryOp::Maximum, a, b); }
-Tensor minimum(const Tensor& a, const Tensor& b) { return extremum(Op::Minimum, BinaryOp::Minimum, a, b); }
-
-Tensor add(const Tensor& a, double s) {
-  Tensor out = raw::unary(UnaryOp::AddScalar, a, s);
-  if (needs_grad(a)) record(Op::AddScalar, out, {a}, [](const Tensor& dy, Node&) -> Grads { return {dy}; });
-  return out;
-}
-
-Tensor mul(const Tensor& a, double s) {
-  Tensor out = raw::unary(UnaryOp::MulScalar, a, s);
-  if (needs_grad(a)) record(Op::MulScalar, out, {a}, [s](const Tensor& dy, Node&) -> Grads { return {mul(dy, s)}; });
-  return out;
-}
-
-// d(x^p)/dx = p x^(p-1)
-Tensor pow(const Tensor& x, double p) {
-  return unary_op(Op::PowScalar, UnaryOp::PowScalar, x, p, 0, false, [p](const Tensor& dy, const Tensor& x, Node&) {
-    return p == 2 ? mul(dy, mul(x, 2.0)) : mul(dy, mul(pow(x, p - 1), p));
-  });
-}
-
-Tensor neg(const Tensor& x) {
-  Tensor out = raw::unary(UnaryOp::Neg, x);
-  if (needs_grad(x)) record(Op::Neg, out, {x}, [](const Tensor& dy, Node&) -> Grads { return {neg(dy)}; });
-  return out;
-}
-
-Tensor exp(const Tensor& x) {  // d e^x = e^x
-  return unary_op(Op::Exp, UnaryOp::Exp, x, 0, 0, true,
-                  [](const Tensor& dy, const Tensor&, Node& self) { return mul(dy, self.output()); });
-}
-Tensor log(const Tensor& x) {  // d log x = 1/x
-  return unary_op(Op::Log, UnaryOp::Log, x, 0, 0, false, [](const Tensor& dy, const Tensor& x, Node&) { return div(dy, x); });
-}
-Tensor log1p(const Tensor& x) {  // d log(1+x) = 1/(1+x)
-  return unary_op(Op::Log1p, UnaryOp::Log1p, x, 0, 0, false,
-                  [](const Tensor& dy, const Tensor& x, Node&) { return div(dy, add(x, 1.0)); });
-}
-Tensor sqrt(const Tensor& x) {  // d sqrt x = 1 / (2 sqrt x)
-  return unary_op(Op::Sqrt, UnaryOp::Sqrt, x, 0, 0, true,
-                  [](const Tensor& dy, const Tensor&, Node& self) { return div(mul(dy, 0.5), self.output()); });
-}
-Tensor abs(const Tensor& x) {  // d|x| = sign(x), 0 at 0
-  return unary_op(Op::Abs, UnaryOp::Abs, x, 0, 0, false, [](const Tensor& dy, const Tensor& x, Node&) { return mul(dy, sign(x)); });
-}
-Tensor tanh(const Tensor& x) {  // d tanh = 1 - tanh^2
-  return unary_op(Op::Tanh, UnaryOp::Tanh, x, 0, 0, true, [](const Tensor& dy, const Tensor&, Node& self) {
-    return mul(dy, add(neg(square(self.output())), 1.0));
-  });
-}
-Tensor sigmoid(const Tensor& x) {  // d sigma = sigma (1 - sigma)
-  return unary_op(Op::Sigmoid, UnaryOp::Sigmoid, x, 0, 0, true, [](const Tensor& dy, const Tensor&, Node& self) {
-    Tensor y = self.output();
-    return mul(dy, mul(y, add(neg(y), 1.0)));
-  });
-}
-Tensor relu(const Tensor& x) {  // d relu = [x > 0]
-  return unary_op(Op::Relu, UnaryOp::Relu, x, 0, 0, false, [](const Tensor& dy, const Tensor& x, Node&) { return mul(dy, gt(x, 0.0)); });
-}
-Tensor leaky_relu(const Tensor& x, double slope) {  // d = 1 for x > 0, slope otherwise
-  return unary_op(Op::LeakyRelu, UnaryOp::LeakyRelu, x, slope, 0, false, [slope](const Tensor& dy, const Tensor& x, Node&) {
-    return mul(dy, add(mul(gt(x, 0.0), 1.0 - slope), slope));
-  });
-}
-// gelu(x) = x Phi(x):  d gelu = Phi(x) + x phi(x),  Phi(x) = (1 + erf(x/sqrt2))/2,  phi(x) = e^(-x^2/2)/sqrt(2 pi)
-Tensor gelu(const Tensor& x) {
-  return unary_op(Op::Gelu, UnaryOp::Gelu, x, 0, 0, false, [](const Tensor& dy, const Tensor& x, Node&) {
-    Tensor cdf = mul(add(erf(mul(x, M_SQRT1_2)), 1.0), 0.5);
-    Tensor pdf = mul(exp(mul(square(x), -0.5)), 0.5 * M_2_SQRTPI * M_SQRT1_2);
-    return mul(dy, add(cdf, mul(x, pdf)));
-  });
-}
-Tensor erf(const Tensor& x) {  // d erf = 2/sqrt(pi) e^(-x^2)
-  return unary_op(Op::Erf, UnaryOp::Erf, x, 0, 0, false, [](const Tensor& dy, const Tensor& x, Node&) {
-    return mul(dy, mul(exp(neg(square(x))), M_2_SQRTPI));
-  });
-}
-Tensor softplus(const Tensor& x) {  // d log(1 + e^x) = sigmoid(x)
-  return unary_op(Op::Softplus, UnaryOp::Softplus, x, 0, 0, false,
-                  [](const Tensor& dy, const Tensor& x, Node&) { return mul(dy, sigmoid(x)); });
-}
-Tensor clamp(const Tensor& x, double lo, double hi) {  // gradient passes where lo <= x <= hi
-  TG_CHECK(lo <= hi, "Clamp: lower bound {} is above upper bound {}", lo, hi);
-  return unary_op(Op::Clamp, UnaryOp::Clamp, x, lo, hi, false, [lo, hi](const Tensor& dy, const Tensor& x, Node&) {
-    return mul(dy, mul(ge(x, lo), le(x, hi)));
-  });
-}
-Tensor reciprocal(const Tensor& x) {  // d (1/x) = -1/x^2
-  return unary_op(Op::Reciprocal, UnaryOp::Reciprocal, x, 0, 0, true,
-                  [](const Tensor& dy, const Tensor&, Node& self) { return neg(mul(dy, square(self.output()))); });
-}
-Tensor square(const Tensor& x) {  // d x^2 = 2x
-  return unary_op(Op::Square, UnaryOp::Square, x, 0, 0, false,
-                  [](const Tensor& dy, const Tensor& x, Node&) { return mul(dy, mul(x, 2.0)); });
-}
-Tensor sign(const Tensor& x) { return raw::unary(UnaryOp::Sign, x); }
+// ---- where, comparisons with numbers, casts and moves -----------------------------------------
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  if (a.dtype() != b.dtype()) {
+    DType t = result_type(a.dtype(), a.dim() == 0, b.dtype(), b.dim() == 0);
+    return where(cond, a.to(t), b.to(t));
+  }
   Tensor out = raw::where(cond, a, b);
   if (needs_grad(a, b))
     record(Op::Where, out, {a, b}, [cond, sa = a.shape(), sb = b.shape()](const Tensor& dy, Node& self) -> Grads {
       Tensor zero = scalar_like(dy, 0.0);
       return {wants(self, 0) ? sum_to(where(cond, dy, zero), sa) : Tensor(),
               wants(self, 1) ? sum_to(where(cond, zero, dy), sb) : Tensor()};
-    });
+    }, {.tensors = {cond}});
   return out;
 }
 
-Tensor eq(const Tensor& a, const Tensor& b) { return comparison(Op::Eq, BinaryOp::Eq, a, b); }
-Tensor ne(const Tensor& a, const Tensor& b) { return comparison(Op::Ne, BinaryOp::Ne, a, b); }
-Tensor lt(const Tensor& a, const Tensor& b) { return comparison(Op::Lt, BinaryOp::Lt, a, b); }
-Tensor le(const Tensor& a, const Tensor& b) { return comparison(Op::Le, BinaryOp::Le, a, b); }
-Tensor gt(const Tensor& a, const Tensor& b) { return comparison(Op::Gt, BinaryOp::Gt, a, b); }
-Tensor ge(const Tensor& a, const Tensor& b) { return comparison(Op::Ge, BinaryOp::Ge, a, b); }
 Tensor eq(const Tensor& a, double s) { return eq(a, scalar_like(a, s)); }
 Tensor ne(const Tensor& a, double s) { return ne(a, scalar_like(a, s)); }
 Tensor lt(const Tensor& a, double s) { return lt(a, scalar_like(a, s)); }
@@ -228,7 +204,7 @@ Tensor ge(const Tensor& a, double s) { return ge(a, scalar_like(a, s)); }
 Tensor cast(const Tensor& x, DType dtype) {
   Tensor out = raw::cast(x, dtype);
   if (needs_grad(x)) {
-    TG_CHECK(is_floating(dtype), "Cast: {} requires grad, but {} cannot carry a gradient; detach() it first",
+    TG_CHECK(is_floating(dtype), "cast: {} requires grad, but {} cannot carry a gradient; detach() it first",
              describe(x), dtype_name(dtype));
     record(Op::Cast, out, {x}, [from = x.dtype()](const Tensor& dy, Node&) -> Grads { return {cast(dy, from)}; });
   }

@@ -4,6 +4,8 @@
 //   log_softmax:  dx = dy - softmax(x) * sum(dy) = dy - exp(y) * sum(dy)
 #include "autograd/ops/nn_functional.h"
 
+#include <cmath>
+
 #include "autograd/node.h"
 #include "autograd/ops/elementwise.h"
 #include "autograd/ops/raw.h"
@@ -26,7 +28,7 @@ Tensor softmax_last(Op op, const Tensor& x, bool log) {
       int64_t last = y.dim() - 1;
       if (log) return {sub(dy, mul(exp(y), sum(dy, {last}, /*keepdim=*/true)))};
       return {mul(y, sub(dy, sum(mul(dy, y), {last}, /*keepdim=*/true)))};
-    }, /*save_output=*/true);
+    }, {.output = true});
   return out;
 }
 
@@ -91,21 +93,22 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction reduc
 // BCE(x, y) = -[y log sigma(x) + (1 - y) log(1 - sigma(x))] = softplus(x) - x y,
 // and softplus is evaluated stably as max(x, 0) + log1p(e^-|x|).
 Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target, Reduction reduction) {
-  TG_CHECK(logits.shape() == target.shape(), "BinaryCrossEntropyWithLogits: logits {} and target {} differ in shape",
+  TG_CHECK(logits.shape() == target.shape(), "binary_cross_entropy_with_logits: logits {} and target {} differ in shape",
            describe(logits), describe(target));
   Tensor x = upcast_half(logits), y = upcast_half(target);
-  return reduce_loss(sub(softplus(x), mul(x, y)), reduction);
+  // log(1 + e^x) - x y, with softplus unthresholded: PyTorch's loss is exact for large logits too
+  return reduce_loss(sub(softplus(x, 1.0, INFINITY), mul(x, y)), reduction);
 }
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
-  TG_CHECK(input.shape() == target.shape(), "MseLoss: input {} and target {} differ in shape", describe(input),
+  TG_CHECK(input.shape() == target.shape(), "mse_loss: input {} and target {} differ in shape", describe(input),
            describe(target));
   return reduce_loss(square(sub(upcast_half(input), upcast_half(target))), reduction);
 }
 
 // Keeping each element with probability q = 1 - p and scaling by 1/q leaves E[out] = x.
 Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
-  TG_CHECK(p >= 0 && p <= 1, "Dropout: probability {} is outside [0, 1]", p);
+  TG_CHECK(p >= 0 && p <= 1, "dropout: probability {} is outside [0, 1]", p);
   raw::check_floating(Op::Dropout, x);
   if (!training || p == 0) return x;
   if (p == 1) return mul(x, 0.0);

@@ -28,20 +28,32 @@ Tensor unary(UnaryOp k, const Tensor& x, double p0, double p1) {
   return out;
 }
 
+namespace {
+BroadcastPlan flat_plan(int64_t numel) {
+  BroadcastPlan plan;
+  plan.ndim = 1;
+  plan.numel = plan.shape[0] = numel;
+  plan.stride[0][0] = plan.stride[1][0] = 1;
+  return plan;
+}
+}  // namespace
+
 Tensor binary(Op op, BinaryOp k, const Tensor& a, const Tensor& b) {
   check_compatible(op, {&a, &b});
   Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape(), op_name(op));
   Tensor out = Tensor::empty(shape, a.dtype(), a.device());
-  BroadcastPlan plan;
-  if (a.shape() == b.shape()) {  // the common case, without building strides
-    plan.ndim = 1;
-    plan.numel = plan.shape[0] = out.numel();
-    plan.stride[0][0] = plan.stride[1][0] = 1;
-  } else {
-    plan = make_broadcast_plan(shape, {&a.shape(), &b.shape()});
-  }
+  // the common case of equal shapes goes without building strides
+  BroadcastPlan plan = a.shape() == b.shape() ? flat_plan(out.numel()) : make_broadcast_plan(shape, {&a.shape(), &b.shape()});
   if (out.numel() > 0) backend(a.device()).binary(k, a.dtype(), out.data(), a.data(), b.data(), plan);
   return out;
+}
+
+void add_(const Tensor& dst, const Tensor& src) {
+  TG_CHECK(dst.shape() == src.shape() && dst.dtype() == src.dtype() && dst.device() == src.device(),
+           "add_: cannot add {} into {} in place", describe(src), describe(dst));
+  if (dst.numel() > 0)
+    backend(dst.device()).binary(BinaryOp::Add, dst.dtype(), dst.data(), dst.data(), src.data(), flat_plan(dst.numel()));
+  dst.bump_version();
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {

@@ -16,6 +16,8 @@ void check_floating(Op op, const Tensor& t);
 
 Tensor unary(UnaryOp k, const Tensor& x, double p0 = 0, double p1 = 0);
 Tensor binary(Op op, BinaryOp k, const Tensor& a, const Tensor& b);
+// dst += src in place (same shape, dtype and device), bumping dst's version.
+void add_(const Tensor& dst, const Tensor& src);
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 Tensor cast(const Tensor& x, DType dtype);
 Tensor to_device(const Tensor& x, Device device);

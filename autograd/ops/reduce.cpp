@@ -52,7 +52,7 @@ static Tensor extremum(Op op, ReduceOp k, const Tensor& x, const Axes& axes, boo
       Tensor hit = eq(x, kept);  // kept has keepdim shape, so it broadcasts against x
       Tensor count = sum(hit, ax, /*keepdim=*/true);
       return {mul(hit, div(reshape(dy, kept.shape()), count))};
-    });
+    }, {.tensors = {x, kept}});
   return out;
 }
 Tensor max(const Tensor& x, const Axes& axes, bool keepdim) { return extremum(Op::Max, ReduceOp::Max, x, axes, keepdim); }
@@ -80,7 +80,7 @@ Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) 
   // f32 inside for half x: squares of f16 values overflow from 256 up
   if (is_half(x.dtype())) return cast(var(upcast_half(x), ax, correction, keepdim), x.dtype());
   int64_t n = reduced_count(x.shape(), ax);
-  TG_CHECK(n - correction > 0, "Var: {} elements with correction {} leave no degrees of freedom", n, correction);
+  TG_CHECK(n - correction > 0, "var: {} elements with correction {} leave no degrees of freedom", n, correction);
   Tensor centered = sub(x, mean(x, ax, /*keepdim=*/true));
   return mul(sum(square(centered), ax, keepdim), 1.0 / double(n - correction));
 }

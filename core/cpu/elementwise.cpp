@@ -100,10 +100,10 @@ void CpuBackend::unary(UnaryOp op, DType t, void* out, const void* in, int64_t n
   dispatch_dtype(t, [&](auto tag) {
     using T = decltype(tag);
     switch (op) {
-#define TG_CASE(name)                                                                              \
+#define TG_CASE(name, ...)                                                                            \
   case UnaryOp::name:                                                                              \
     return unary_loop<UnaryOp::name, T>(static_cast<T*>(out), static_cast<const T*>(in), n, p0, p1);
-      TG_UNARY_OPS(TG_CASE)
+      TG_UNARY_TABLE(TG_CASE)
 #undef TG_CASE
     }
   });
@@ -113,11 +113,11 @@ void CpuBackend::binary(BinaryOp op, DType t, void* out, const void* a, const vo
   dispatch_dtype(t, [&](auto tag) {
     using T = decltype(tag);
     switch (op) {
-#define TG_CASE(name)                                                                                    \
+#define TG_CASE(name, ...)                                                                                  \
   case BinaryOp::name:                                                                                   \
     return binary_loop<BinaryOp::name, T>(static_cast<T*>(out), static_cast<const T*>(a),                \
                                           static_cast<const T*>(b), plan);
-      TG_BINARY_OPS(TG_CASE)
+      TG_BINARY_TABLE(TG_CASE)
 #undef TG_CASE
     }
   });
