@@ -5,6 +5,8 @@
 // call, never on the nodes, so threads can run backward on graphs that share parameters.
 #include "autograd/engine.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <mutex>
 #include <queue>
 #include <unordered_map>
@@ -24,23 +26,64 @@ struct BySeq {
 };
 using Heap = std::priority_queue<Node*, std::vector<Node*>, BySeq>;
 
+// The gradient summed so far for each node a backward call has reached: an open-addressing table
+// keyed by node address (no allocation per node, unlike std::unordered_map; the tape overhead bench
+// showed the difference). Entries are never erased: a node runs once, after its last deposit.
+class PendingGrads {
+ public:
+  struct Slot {
+    Node* node = nullptr;
+    Tensor grad;
+  };
+  // The slot of `node`, created empty if the node is new (then `created` is set).
+  Slot& find(Node* node, bool& created) {
+    if (2 * (used_ + 1) > slots_.size()) grow();
+    size_t mask = slots_.size() - 1;
+    for (size_t i = hash(node) & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      created = s.node == nullptr;
+      if (created) {
+        s.node = node;
+        ++used_;
+      }
+      if (s.node == node) return s;
+    }
+  }
+
+ private:
+  static size_t hash(const Node* p) { return (reinterpret_cast<uintptr_t>(p) >> 4) * 0x9E3779B97F4A7C15ull >> 16; }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_ = std::vector<Slot>(std::max<size_t>(64, old.size() * 2));
+    used_ = 0;
+    bool created;
+    for (Slot& s : old)
+      if (s.node) find(s.node, created) = std::move(s);
+  }
+  std::vector<Slot> slots_;
+  size_t used_ = 0;
+};
+
 // One backward call's state: the nodes waiting to run and the gradient summed so far for each.
 struct Pass {
   Heap heap;
-  std::unordered_map<Node*, Tensor> pending;
+  PendingGrads pending;
   const std::unordered_set<Node*>* needed = nullptr;  // tg::grad: only nodes that reach an input
 
   void deposit(Node* node, const Tensor& g) {
     if (needed && !needed->count(node)) return;
-    auto [it, first] = pending.try_emplace(node, g);
-    if (first) heap.push(node);
-    else it->second = add(it->second, g);
+    bool first;
+    PendingGrads::Slot& slot = pending.find(node, first);
+    if (first) {
+      slot.grad = g;
+      heap.push(node);
+    } else {
+      slot.grad = add(slot.grad, g);
+    }
   }
   Tensor take(Node* node) {
-    auto it = pending.find(node);
-    Tensor g = std::move(it->second);
-    pending.erase(it);
-    return g;
+    bool first;
+    return std::move(pending.find(node, first).grad);
   }
 };
 

@@ -109,7 +109,11 @@ Tensor unary(UnaryOp k, const Tensor& x, double p0, double p1) {
   const UnaryRule& r = rule(k);
   if (r.accepts == Accepts::Floating && !is_floating(x.dtype())) return unary(k, cast(x, DType::f32), p0, p1);
   Tensor out = raw::unary(k, x, p0, p1);
-  if (op_kind(r.op) == OpKind::Primitive && needs_grad(x)) {
+  if (op_kind(r.op) == OpKind::Primitive && needs_grad(x) && r.saves == Saves::Nothing) {
+    // Nothing saved (neg, x + s, x * s, x / s): a capture small enough for std::function's inline
+    // buffer, so recording allocates no closure (the tape-overhead bench is a chain of these).
+    record(r.op, out, {x}, [dx = r.dx, p0](const Tensor& dy, Node&) -> Grads { return {dx(dy, {}, {}, p0, 0)}; });
+  } else if (op_kind(r.op) == OpKind::Primitive && needs_grad(x)) {
     // The rule keeps only what the table says it reads: x, y (through the node), or nothing.
     Tensor saved_x = saves_input(r.saves) ? x : Tensor();
     bool keep_y = saves_output(r.saves);
