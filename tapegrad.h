@@ -4,6 +4,7 @@
 #include "autograd/gradcheck.h"
 #include "autograd/grad_mode.h"
 #include "autograd/distributions.h"
+#include "autograd/dot.h"
 #include "autograd/estimators.h"
 #include "autograd/op_list.h"
 #include "autograd/ops.h"

@@ -136,12 +136,15 @@ int run(const Options& o) {
   double train_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
   draw_decision_boundary(model, data, 400, o.out + "/decision_boundary.png");
+  // The tape of one forward pass, its parameters named as the module names them.
+  std::string svg = write_graph(o.out + "/graph.dot", {cross_entropy(model(data.x), data.y)}, model.named_parameters());
   util::write_metrics_json(o.out + "/metrics.json", {{"final_loss", loss_value},
                                                      {"final_accuracy", acc},
                                                      {"train_ms", train_ms},
                                                      {"step_ms", train_ms / double(o.steps)}});
   fmt::print("final loss {:.4f}, accuracy {:.1f}% after {} steps in {:.0f} ms; wrote {}/decision_boundary.png, "
-             "metrics.csv, metrics.json\n", loss_value, 100 * acc, o.steps, train_ms, o.out);
+             "metrics.csv, metrics.json, graph.dot{}\n", loss_value, 100 * acc, o.steps, train_ms, o.out,
+             svg.empty() ? " (install graphviz for graph.svg)" : ", graph.svg");
   return 0;
 }
 

@@ -1,5 +1,6 @@
 // The code example from README.md, built with the other examples so the README cannot drift from
-// the API: a tanh layer, a squared-error loss, backward, and the gradients printed. No options.
+// the API: a tanh layer, a squared-error loss, backward, the gradients printed, and the tape written
+// to graph.dot (and graph.svg where Graphviz is installed) in the current folder. No options.
 #include <fmt/format.h>
 
 #include "tapegrad.h"
@@ -19,4 +20,5 @@ int main() {
   fmt::print("loss = {:.4f}\n", loss.item());
   fmt::print("dloss/dw =\n{}\n", w.grad());
   fmt::print("dloss/db =\n{}\n", b.grad());
+  write_graph("graph.dot", {loss}, {{"w", w}, {"b", b}});  // the tape as a picture (graph.svg with Graphviz)
 }

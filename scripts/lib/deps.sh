@@ -2,8 +2,9 @@
 # Only the missing packages are installed, and the package lists are refreshed only then.
 
 # libopenblas-openmp-dev: OpenBLAS on the same OpenMP thread pool as our kernels (CMakeLists.txt).
+# graphviz: `dot` draws the tape pictures the examples write (tg::write_graph).
 TG_PACKAGES=(build-essential cmake libfmt-dev doctest-dev libopenblas-dev libopenblas-openmp-dev zlib1g-dev libstb-dev
-  nlohmann-json3-dev libomp-dev python3-torch dataset-fashion-mnist)
+  nlohmann-json3-dev libomp-dev python3-torch dataset-fashion-mnist graphviz)
 
 tg_install_deps() {
   local missing=() pkg
