@@ -21,7 +21,8 @@ Tensor var(const Tensor& x, const Axes& axes = {}, int64_t correction = 1, bool 
 Tensor argmax(const Tensor& x, int64_t axis, bool keepdim = false);
 Tensor argmin(const Tensor& x, int64_t axis, bool keepdim = false);
 
-// Sums x down to `shape` (the inverse of broadcasting): how broadcast ops reduce gradients.
+// Sums x down to `shape`: the adjoint of broadcasting to x's shape (not its inverse), which is how
+// broadcast ops send gradients back to their smaller inputs.
 Tensor sum_to(const Tensor& x, const Shape& shape);
 
 }  // namespace tg
