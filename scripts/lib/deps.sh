@@ -2,8 +2,9 @@
 # Only the missing packages are installed, and the package lists are refreshed only then.
 
 # libopenblas-openmp-dev: OpenBLAS on the same OpenMP thread pool as our kernels (CMakeLists.txt).
+# python3-vega-datasets: the Seattle weather CSV of examples/tabular.
 TG_PACKAGES=(build-essential cmake libfmt-dev doctest-dev libopenblas-dev libopenblas-openmp-dev zlib1g-dev libstb-dev
-  nlohmann-json3-dev libomp-dev python3-torch dataset-fashion-mnist)
+  nlohmann-json3-dev libomp-dev python3-torch dataset-fashion-mnist python3-vega-datasets)
 
 tg_install_deps() {
   local missing=() pkg
