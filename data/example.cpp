@@ -44,7 +44,7 @@ void parse_float_list(Reader r, std::vector<float>& out) {
                b.size());
       size_t n0 = out.size();
       out.resize(n0 + b.size() / 4);
-      std::memcpy(out.data() + n0, b.data(), b.size());
+      if (!b.empty()) std::memcpy(out.data() + n0, b.data(), b.size());  // (an empty vector's data() may be null)
     } else {
       fail("{}: FloatList value at byte {} has wire type {}, expected 5 (fixed32) or 2 (packed)", r.what(), at, t);
     }
