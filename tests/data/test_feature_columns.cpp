@@ -171,3 +171,33 @@ TEST_CASE("InputLayer concatenates columns and trains its embedding tables") {
   sum(x).backward();
   CHECK(test::compare(emb->weight.grad(), {1, 1, 3, 3, 1, 1}) == "");
 }
+
+TEST_CASE("feature columns agree with TensorFlow 2.21's on the same batch") {
+  // tests/data/reference/make_feature_column_reference.py: tf.compat.v1.feature_column.input_layer
+  // on this batch, one column at a time (printed to 9 significant digits).
+  std::string vocab = (std::filesystem::temp_directory_path() / "tapegrad_test_vocab_tf.txt").string();
+  std::ofstream(vocab) << "green\nred\nblue\n";
+  auto tags = categorical_column_with_vocabulary_list("tags", std::vector<std::string>{"a", "b", "c"});
+  std::vector<std::pair<std::shared_ptr<DenseColumn>, std::vector<double>>> cases = {
+      {numeric_column("price", 1, std::nullopt, standardize(2, 4)), {0.75, -0.75, 2}},
+      {bucketized_column(numeric_column("price"), {0, 10}), {0, 1, 0, 1, 0, 0, 0, 0, 1}},
+      {bucketized_column(numeric_column("vec", 2, 9.0f), {1.5}), {1, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1}},
+      {indicator_column(categorical_column_with_vocabulary_list("color", std::vector<std::string>{"red", "blue"})),
+       {1, 0, 0, 1, 0, 0}},
+      {indicator_column(categorical_column_with_vocabulary_file("color", vocab)), {0, 1, 0, 0, 0, 1, 1, 0, 0}},
+      {indicator_column(tags), {1, 1, 0, 0, 0, 0, 0, 2, 1}},
+      {indicator_column(categorical_column_with_identity("id", 5, 4)), {0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1}},
+  };
+  for (auto [combiner, expected] : {std::pair{Combiner::sum, std::vector<double>{11, 22, 0, 0, 120, 240}},
+                                    std::pair{Combiner::mean, std::vector<double>{5.5, 11, 0, 0, 40, 80}},
+                                    std::pair{Combiner::sqrtn, std::vector<double>{7.7781744, 15.5563488, 0, 0,
+                                                                                   69.2820282, 138.564056}}}) {
+    auto emb = embedding_column(tags, 2, combiner);
+    emb->weight = tensor({1, 2, 10, 20, 100, 200}, {3, 2});  // TensorFlow's constant initializer
+    cases.emplace_back(emb, expected);
+  }
+  for (const auto& [column, expected] : cases) {
+    INFO(column->name());
+    CHECK(test::compare(column->dense(parsed({column})), expected, 1e-5, 1e-6) == "");
+  }
+}
