@@ -5,6 +5,8 @@
 //   samples.png  reconstructions.png  interpolation.png  loss.png  metrics.csv  metrics.json
 //   checkpoint.safetensors (after every epoch, and on Ctrl-C; --resume continues from it)
 // Run: build/vae_fmnist [--epochs 10 --batch 128 --latent 20 --lr 1e-3 --seed 0 --device cpu]; --help lists all.
+// --tfrecord DIR reads the data from DIR/{train,test}.tfrecord instead (tf.Examples, written there
+// from the IDX files first when missing): the same tensors, so the same run for the same seed.
 // With --device cuda the model, each batch and the test set live on the GPU; pictures and
 // checkpoints go through the host.
 #include <algorithm>
@@ -16,6 +18,7 @@
 #include "core/backend.h"
 #include "data/dataloader.h"
 #include "data/fashion_mnist.h"
+#include "data/fashion_mnist_tfrecord.h"
 #include "models/vae.h"
 #include "nn/checkpoint.h"
 #include "tapegrad.h"
@@ -33,7 +36,7 @@ struct Options {
   int64_t epochs = 10, batch = 128, latent = 20, hidden = 400, seed = 0, iwae_k = 100, stop_after = 0;
   double lr = 1e-3;
   bool resume = false;
-  std::string out = "out/vae", data = data::kFashionMnistDir;
+  std::string out = "out/vae", data = data::kFashionMnistDir, tfrecord;
   Device device = Device::cpu;
 };
 
@@ -182,8 +185,16 @@ uint64_t parameter_hash(const nn::Module& m) {
 }
 
 int run(const Options& o) {
-  data::LabeledImages train = data::load_fashion_mnist("train", o.data);
-  data::LabeledImages test = data::load_fashion_mnist("test", o.data);
+  if (!o.tfrecord.empty() && !(std::filesystem::exists(o.tfrecord + "/train.tfrecord") &&
+                                std::filesystem::exists(o.tfrecord + "/test.tfrecord"))) {
+    fmt::print("writing Fashion-MNIST from {} to {}/{{train,test}}.tfrecord\n", o.data, o.tfrecord);
+    data::write_fashion_mnist_tfrecord(o.tfrecord, o.data);
+  }
+  auto load = [&o](const char* split) {
+    return o.tfrecord.empty() ? data::load_fashion_mnist(split, o.data) : data::load_fashion_mnist_tfrecord(split, o.tfrecord);
+  };
+  data::LabeledImages train = load("train");
+  data::LabeledImages test = load("test");
   test.images = test.images.to(o.device);  // 31 MB, evaluated every epoch; training batches move one by one
   Generator gen(uint64_t(o.seed));  // initial weights, then the training noise
   models::Vae vae({.input = 784, .hidden = o.hidden, .latent = o.latent}, gen);
@@ -278,6 +289,7 @@ int main(int argc, char** argv) {
   args.add("iwae-k", &o.iwae_k, "importance samples per test image for the final -log p(x) estimate");
   args.add("out", &o.out, "output folder (pictures, metrics, checkpoint)");
   args.add("data", &o.data, "folder with the Fashion-MNIST .gz files");
+  args.add("tfrecord", &o.tfrecord, "read train/test from DIR/{train,test}.tfrecord (written from --data if missing)");
   args.add("resume", &o.resume, "continue from OUT/checkpoint.safetensors (same flags as the first run)");
   args.add("stop-after", &o.stop_after, "stop after this many steps, saving a checkpoint as Ctrl-C does (0: never)");
   args.add_device(&o.device);

@@ -3,8 +3,9 @@
 
 # libopenblas-openmp-dev: OpenBLAS on the same OpenMP thread pool as our kernels (CMakeLists.txt).
 # graphviz: `dot` draws the tape pictures the examples write (tg::write_graph).
+# python3-vega-datasets: the Seattle weather CSV of examples/tabular.
 TG_PACKAGES=(build-essential cmake libfmt-dev doctest-dev libopenblas-dev libopenblas-openmp-dev zlib1g-dev libstb-dev
-  nlohmann-json3-dev libomp-dev python3-torch dataset-fashion-mnist graphviz)
+  nlohmann-json3-dev libomp-dev python3-torch dataset-fashion-mnist graphviz python3-vega-datasets)
 
 tg_install_deps() {
   local missing=() pkg
