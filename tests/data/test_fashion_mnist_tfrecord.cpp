@@ -1,6 +1,8 @@
 // Fashion-MNIST through TFRecord: written from the IDX files and loaded back, the tensors are
 // bit-identical to load_fashion_mnist's (so vae_fmnist --tfrecord trains the same run); a
 // corrupted record is reported with the file and its byte offset.
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -15,7 +17,9 @@ TEST_CASE("fashion-mnist: TFRecord copies load to the same tensors as the IDX fi
     MESSAGE("dataset-fashion-mnist is not installed; skipping");
     return;
   }
-  std::string dir = (std::filesystem::temp_directory_path() / "tapegrad_test_fmnist_tfrecord").string();
+  // The pid keeps concurrent runs of the suite (CTest -j, other checkouts) apart.
+  std::string dir =
+      (std::filesystem::temp_directory_path() / ("tapegrad_test_fmnist_tfrecord_" + std::to_string(getpid()))).string();
   write_fashion_mnist_tfrecord(dir);
   for (const char* split : {"train", "test"}) {
     INFO(split);

@@ -1,6 +1,8 @@
 // parse_example and every feature column on a 3-example batch whose outputs are worked out by
 // hand in the comments; the embedding bag is gradchecked in f64 for each combiner.
 #include <cmath>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -94,7 +96,7 @@ TEST_CASE("categorical columns: vocabulary list and file, hash bucket, identity"
   auto ints = categorical_column_with_vocabulary_list("id", std::vector<int64_t>{7, 2}, 0, 0);
   CHECK(ints->ids(parsed({ints})).ids == v64({1, 0, 0}));  // 2 -> 1, 0 -> default 0, 7 -> 0
 
-  std::string path = (std::filesystem::temp_directory_path() / "tapegrad_test_vocab.txt").string();
+  std::string path = (std::filesystem::temp_directory_path() / ("tapegrad_test_vocab_" + std::to_string(getpid()))).string();
   std::ofstream(path) << "green\nred\r\nblue\n";
   auto file = categorical_column_with_vocabulary_file("color", path);
   CHECK(file->num_buckets() == 3);
@@ -175,7 +177,7 @@ TEST_CASE("InputLayer concatenates columns and trains its embedding tables") {
 TEST_CASE("feature columns agree with TensorFlow 2.21's on the same batch") {
   // tests/data/reference/make_feature_column_reference.py: tf.compat.v1.feature_column.input_layer
   // on this batch, one column at a time (printed to 9 significant digits).
-  std::string vocab = (std::filesystem::temp_directory_path() / "tapegrad_test_vocab_tf.txt").string();
+  std::string vocab = (std::filesystem::temp_directory_path() / ("tapegrad_test_vocab_tf_" + std::to_string(getpid()))).string();
   std::ofstream(vocab) << "green\nred\nblue\n";
   auto tags = categorical_column_with_vocabulary_list("tags", std::vector<std::string>{"a", "b", "c"});
   std::vector<std::pair<std::shared_ptr<DenseColumn>, std::vector<double>>> cases = {

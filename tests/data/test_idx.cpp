@@ -1,5 +1,6 @@
 // IDX parsing on small files the test writes: valid (plain and gzip), truncated, wrong magic,
 // unsupported type, trailing bytes, corrupt gzip; and the real Fashion-MNIST when installed.
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdio>
@@ -28,7 +29,8 @@ std::vector<uint8_t> idx_bytes(std::vector<uint32_t> dims, const std::vector<uin
 }
 
 std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("tapegrad_test_" + name)).string();
+  // The pid keeps concurrent runs of the suite (data, data@loopback under CTest -j) apart.
+  return (std::filesystem::temp_directory_path() / ("tapegrad_test_" + std::to_string(getpid()) + "_" + name)).string();
 }
 
 void write_file(const std::string& path, const std::vector<uint8_t>& bytes) {

@@ -1,6 +1,7 @@
 // TFRecord framing: CRC32C against published check values (both the table and the SSE4.2
 // path), the exact bytes of the record "hello", round trips (plain, gzip, empty and >1 MiB
 // records), and every corruption the issue lists, each reported with the record's byte offset.
+#include <unistd.h>
 #include <zlib.h>
 
 #include <filesystem>
@@ -16,7 +17,9 @@ using namespace tg::data;
 namespace {
 
 std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("tapegrad_test_tfrecord_" + name)).string();
+  // The pid keeps the data, data@loopback and data@cuda runs (CTest -j) and other checkouts apart.
+  return (std::filesystem::temp_directory_path() /
+          ("tapegrad_test_tfrecord_" + std::to_string(getpid()) + "_" + name)).string();
 }
 std::vector<uint8_t> read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
