@@ -33,7 +33,7 @@ __global__ void fill_kernel(T* out, int64_t n, T value) {
 template <class O, class I>
 __global__ void cast_kernel(O* out, const I* in, int64_t n) {
   for (int64_t i = thread_index(); i < n; i += thread_count())
-    out[i] = O(compute_t<O>(compute_t<I>(in[i])));
+    out[i] = cast_element<O>(in[i]);  // core/dtype.h: NaN -> 0, saturating float -> int
 }
 
 template <UnaryOp OP, class T>
@@ -92,7 +92,7 @@ void CudaBackend::fill(DType t, void* out, int64_t n, double value) {
   if (n == 0) return;
   dispatch_dtype(t, [&](auto tag) {
     using T = decltype(tag);
-    fill_kernel<<<grid_for(n), kThreads, 0, stream_>>>(static_cast<T*>(out), n, T(compute_t<T>(value)));
+    fill_kernel<<<grid_for(n), kThreads, 0, stream_>>>(static_cast<T*>(out), n, cast_element<T>(value));
   });
   TG_CUDA_CHECK(cudaGetLastError());
 }
