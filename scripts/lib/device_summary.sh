@@ -79,6 +79,7 @@ ds_finish_tests() {
 }
 
 ds_finish_bench() {
+  if [[ $DS_DEVICE == cuda && -z $DS_GPU ]]; then ds_finish "no GPU: the CUDA benches cannot run"; fi
   if ((${#DS_FAILED[@]} > 0)); then ds_finish "${#DS_FAILED[@]} benches failed: ${DS_FAILED[*]}"; fi
   ds_finish ""
 }
