@@ -142,6 +142,19 @@ class Backend {
   // Updates every tensor of the list in one pass (on the CPU, one parallel region for all of them).
   virtual void adam_update(const std::vector<AdamTensor>& tensors) = 0;
   virtual bool all_finite(DType t, const void* in, int64_t n) = 0;
+  // Whether every element of every buffer is finite: one answer for the lot, so a GPU reads one
+  // flag back per call instead of one per buffer (the loss scaler checks all gradients at once).
+  // The default asks all_finite of each in turn.
+  struct FiniteBuffer {
+    DType dtype;
+    const void* data;
+    int64_t n;
+  };
+  virtual bool all_finite_many(const std::vector<FiniteBuffer>& buffers) {
+    for (const FiniteBuffer& b : buffers)
+      if (!all_finite(b.dtype, b.data, b.n)) return false;
+    return true;
+  }
 };
 
 // The backend that owns memory on `d`; throws tg::Error when that device type is not built

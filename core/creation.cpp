@@ -37,7 +37,7 @@ Tensor tensor(const std::vector<double>& values, Shape shape, TensorOptions opts
   return dispatch_dtype(opts.dtype, [&](auto tag) {
     using T = decltype(tag);
     std::vector<T> host(values.size());
-    for (size_t i = 0; i < values.size(); ++i) host[i] = T(compute_t<T>(values[i]));
+    for (size_t i = 0; i < values.size(); ++i) host[i] = cast_element<T>(values[i]);  // core/dtype.h's rule
     return from_host(host.data(), shape, opts);
   });
 }

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 
 #include "core/macros.h"
 #if !defined(__CUDA_ARCH__) && defined(__F16C__)
@@ -167,6 +169,26 @@ template <class T> struct compute_type { using type = T; };
 template <> struct compute_type<half> { using type = float; };
 template <> struct compute_type<bfloat16> { using type = float; };
 template <class T> using compute_t = typename compute_type<T>::type;
+
+// The one rule for converting an element to another dtype, on every backend (cast, fill):
+// through the compute types, with floating -> integer defined where C++ leaves it undefined.
+// NaN becomes 0; values at or past the integer's range (+-inf included) saturate to its min or
+// max; the rest truncate toward zero. (PyTorch leaves these cases undefined: x86 gives INT_MIN
+// for all of them, CUDA saturates.) Integer -> narrower integer wraps modulo 2^bits, as in C++20.
+template <class O, class I>
+TG_HD O cast_element(I x) {
+  using CO = compute_t<O>;
+  using CI = compute_t<I>;
+  const CI v = CI(x);
+  if constexpr (std::is_integral_v<CO> && !std::is_integral_v<CI>) {
+    // -2^(bits-1) and 2^(bits-1) are powers of two, exact in float and double.
+    constexpr CI lo = CI(std::numeric_limits<CO>::min()), hi = -lo;
+    if (v != v) return O(0);
+    if (v <= lo) return O(std::numeric_limits<CO>::min());
+    if (v >= hi) return O(std::numeric_limits<CO>::max());
+  }
+  return O(CO(v));
+}
 
 // Calls fn(T{}) with T the C++ type of `t`: the one place dtype switches are written.
 template <class Fn> decltype(auto) dispatch_dtype(DType t, Fn&& fn) {

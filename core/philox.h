@@ -3,6 +3,7 @@
 // the CPU and CUDA backends draw the same stream. Counter block c yields four 32-bit words;
 // element i of a draw starting at `offset` uses block offset + i/4, word i%4.
 #pragma once
+#include <cmath>
 #include <cstdint>
 
 #include "core/macros.h"

@@ -38,7 +38,7 @@ std::vector<T> Tensor::to_vector() const {
     using S = decltype(tag);
     std::vector<S> host(out.size());
     backend(device()).copy_to_host(host.data(), data(), nbytes());
-    for (size_t i = 0; i < out.size(); ++i) out[i] = T(compute_t<S>(host[i]));
+    for (size_t i = 0; i < out.size(); ++i) out[i] = cast_element<T>(host[i]);  // core/dtype.h's rule
   });
   return out;
 }

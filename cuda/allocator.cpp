@@ -159,8 +159,11 @@ void CachingAllocator::reset_peak() {
 CachingAllocator& allocator(int device) {
   // Created on first use and never destroyed: static destructors run after the CUDA runtime may
   // have shut down, and the driver takes back a process's device memory when it exits anyway.
-  static std::mutex mu;
-  static std::vector<CachingAllocator*> per_device;
+  // The registry is leaked with them: were the mutex and vector plain statics, their destructors
+  // could run while another static's destructor (a cached tensor freeing its block) still calls
+  // allocator() during exit.
+  static std::mutex& mu = *new std::mutex;
+  static std::vector<CachingAllocator*>& per_device = *new std::vector<CachingAllocator*>;
   std::lock_guard lock(mu);
   if (device >= 0 && size_t(device) < per_device.size() && per_device[size_t(device)])
     return *per_device[size_t(device)];

@@ -63,6 +63,7 @@ class CudaBackend final : public Backend {
 
   void adam_update(const std::vector<AdamTensor>& tensors) override;
   bool all_finite(DType t, const void* in, int64_t n) override;
+  bool all_finite_many(const std::vector<FiniteBuffer>& buffers) override;  // one flag, one read
 
   cudaStream_t stream() const { return stream_; }
 

@@ -1,6 +1,7 @@
 // Elementwise CUDA kernels: fill, cast, unary, binary and where with broadcasting, strided copy,
 // and the non-finite check. The per-element math is core/elementwise.h, the same functions the
 // CPU calls; this file only supplies grid-stride loops, one thread per output element.
+#include <algorithm>
 #include <type_traits>
 
 #include "core/elementwise.h"
@@ -16,6 +17,10 @@ namespace {
 template <int NA>
 __device__ void offsets_of(int64_t i, int ndim, const int64_t* shape, const int64_t (*strides)[kMaxKernelDims],
                            int64_t* off) {
+  if (ndim == 1) {  // same-shape or scalar operands (the plans merge such dims): no 64-bit div/mod
+    for (int a = 0; a < NA; ++a) off[a] = i * strides[a][0];
+    return;
+  }
   for (int a = 0; a < NA; ++a) off[a] = 0;
   for (int d = ndim - 1; d >= 0; --d) {
     int64_t c = i % shape[d];
@@ -33,7 +38,7 @@ __global__ void fill_kernel(T* out, int64_t n, T value) {
 template <class O, class I>
 __global__ void cast_kernel(O* out, const I* in, int64_t n) {
   for (int64_t i = thread_index(); i < n; i += thread_count())
-    out[i] = O(compute_t<O>(compute_t<I>(in[i])));
+    out[i] = cast_element<O>(in[i]);  // core/dtype.h: NaN -> 0, saturating float -> int
 }
 
 template <UnaryOp OP, class T>
@@ -92,7 +97,7 @@ void CudaBackend::fill(DType t, void* out, int64_t n, double value) {
   if (n == 0) return;
   dispatch_dtype(t, [&](auto tag) {
     using T = decltype(tag);
-    fill_kernel<<<grid_for(n), kThreads, 0, stream_>>>(static_cast<T*>(out), n, T(compute_t<T>(value)));
+    fill_kernel<<<grid_for(n), kThreads, 0, stream_>>>(static_cast<T*>(out), n, cast_element<T>(value));
   });
   TG_CUDA_CHECK(cudaGetLastError());
 }
@@ -175,16 +180,23 @@ void CudaBackend::copy_strided(DType t, void* out, const void* in, const CopyPla
   TG_CUDA_CHECK(cudaGetLastError());
 }
 
-bool CudaBackend::all_finite(DType t, const void* in, int64_t n) {
-  if (n == 0 || !is_floating(t)) return true;
+bool CudaBackend::all_finite(DType t, const void* in, int64_t n) { return all_finite_many({{t, in, n}}); }
+
+// Every buffer's kernel sets the same flag; the host reads it once, after the last.
+bool CudaBackend::all_finite_many(const std::vector<FiniteBuffer>& buffers) {
+  if (std::none_of(buffers.begin(), buffers.end(), [](const FiniteBuffer& b) { return b.n > 0 && is_floating(b.dtype); }))
+    return true;
   auto* bad = static_cast<int*>(allocate(sizeof(int)));
   TG_CUDA_CHECK(cudaMemsetAsync(bad, 0, sizeof(int), stream_));
-  dispatch_dtype(t, [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_floating_point_v<compute_t<T>>)
-      all_finite_kernel<<<grid_for(n), kThreads, 0, stream_>>>(bad, static_cast<const T*>(in), n);
-  });
-  TG_CUDA_CHECK(cudaGetLastError());
+  for (const FiniteBuffer& b : buffers) {
+    if (b.n == 0 || !is_floating(b.dtype)) continue;
+    dispatch_dtype(b.dtype, [&](auto tag) {
+      using T = decltype(tag);
+      if constexpr (std::is_floating_point_v<compute_t<T>>)
+        all_finite_kernel<<<grid_for(b.n), kThreads, 0, stream_>>>(bad, static_cast<const T*>(b.data), b.n);
+    });
+    TG_CUDA_CHECK(cudaGetLastError());
+  }
   int host_bad = 0;
   copy_to_host(&host_bad, bad, sizeof(int));
   deallocate(bad, sizeof(int));

@@ -70,7 +70,7 @@ __global__ void scatter_add_kernel(T* out, const T* src, const int64_t* idx, int
   }
 }
 
-// *first = min over out-of-range positions (it starts at n, meaning none).
+// *first = min over out-of-range positions (it starts at all ones, meaning none).
 __global__ void first_out_of_range_kernel(unsigned long long* first, const int64_t* idx, int64_t n, int64_t limit) {
   for (int64_t k = thread_index(); k < n; k += thread_count())
     if (idx[k] < 0 || idx[k] >= limit) atomicMin(first, static_cast<unsigned long long>(k));
@@ -120,8 +120,10 @@ void CudaBackend::scatter_add(DType t, void* out, const void* src, const int64_t
 int64_t CudaBackend::first_out_of_range(const int64_t* idx, int64_t n, int64_t limit) {
   if (n == 0) return -1;
   auto* first = static_cast<unsigned long long*>(allocate(sizeof(unsigned long long)));
-  auto none = static_cast<unsigned long long>(n);
-  copy_from_host(first, &none, sizeof(none));
+  // "None" is all ones, set on the stream: no host-to-device copy and its synchronisation, so the
+  // check costs one wait (the read below), not two.
+  const auto none = ~0ULL;
+  TG_CUDA_CHECK(cudaMemsetAsync(first, 0xff, sizeof(unsigned long long), stream_));
   first_out_of_range_kernel<<<grid_for(n), kThreads, 0, stream_>>>(first, idx, n, limit);
   TG_CUDA_CHECK(cudaGetLastError());
   unsigned long long position = 0;

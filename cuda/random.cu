@@ -1,8 +1,14 @@
-// CUDA random fills from the shared Philox4x32-10 (core/philox.h), mirroring core/cpu/random.cpp:
-// thread b computes counter block offset + b and writes elements 4b..4b+3, so element i gets the
-// same uint32 word on both backends. Uniforms in [0, 1) are then bit-identical; lo + (hi - lo) u
-// may differ in the last bit where one compiler fuses the multiply-add and the other does not, and
-// normals differ by the few ulp between the C library's and CUDA's log, sin and cos.
+// CUDA random fills, mirroring core/cpu/random.cpp: thread b draws counter block offset + b of
+// Philox4x32-10 and writes elements 4b..4b+3, so element i gets the same uint32 word on both
+// backends. The words come from cuRAND's device API (curand_kernel.h), whose Philox4x32-10 state
+// after curand_init(seed, 0, 4 (offset + b)) is exactly core/philox.h's block: counter
+// (block_lo, block_hi, 0, 0), key (seed_lo, seed_hi); tests/core/test_curand_philox.cpp shows the
+// two give the same words counter for counter (docs/decisions.md, "cuRAND"). Uniforms in [0, 1)
+// are then bit-identical to the CPU's; lo + (hi - lo) u may differ in the last bit where one
+// compiler fuses the multiply-add and the other does not, and normals differ by the few ulp
+// between the C library's and CUDA's log, sin and cos.
+#include <curand_kernel.h>
+
 #include <type_traits>
 
 #include "core/philox.h"
@@ -13,25 +19,40 @@
 namespace tg::cuda {
 namespace {
 
-template <class T, class C>
-__global__ void uniform_kernel(T* out, int64_t n, uint64_t seed, uint64_t offset, C lo, C span) {
-  int64_t blocks = (n + 3) / 4;
-  for (int64_t b = thread_index(); b < blocks; b += thread_count()) {
-    Philox4 p = philox4x32_10(offset + uint64_t(b), seed);
-    for (int w = 0; w < 4 && b * 4 + w < n; ++w) {
-      if constexpr (std::is_same_v<C, double>) out[b * 4 + w] = T(lo + span * philox_uniform_f64(p.w[w]));
-      else out[b * 4 + w] = T(compute_t<T>(lo + span * philox_uniform_f32(p.w[w])));
-    }
+// Calls draw(b, words) for each counter block b of a fill of n elements that this thread owns
+// (b = thread index, then every grid-stride after it), with the block's four Philox words drawn
+// by cuRAND at counter offset + b.
+template <class Draw>
+__device__ void for_each_block(int64_t n, uint64_t seed, uint64_t offset, Draw draw) {
+  const int64_t blocks = (n + 3) / 4, stride = thread_count();
+  int64_t b = thread_index();
+  if (b >= blocks) return;
+  curandStatePhilox4_32_10_t state;
+  curand_init(seed, 0, 4 * (offset + uint64_t(b)), &state);  // the offset counts 32-bit words
+  for (;;) {
+    const uint4 r = curand4(&state);  // block offset + b; the state moves on to block offset + b + 1
+    draw(b, Philox4{{r.x, r.y, r.z, r.w}});
+    b += stride;
+    if (b >= blocks) return;
+    skipahead(4 * uint64_t(stride - 1), &state);
   }
 }
 
 template <class T, class C>
+__global__ void uniform_kernel(T* out, int64_t n, uint64_t seed, uint64_t offset, C lo, C span) {
+  for_each_block(n, seed, offset, [&](int64_t b, const Philox4& p) {
+    for (int w = 0; w < 4 && b * 4 + w < n; ++w) {
+      if constexpr (std::is_same_v<C, double>) out[b * 4 + w] = T(lo + span * philox_uniform_f64(p.w[w]));
+      else out[b * 4 + w] = T(compute_t<T>(lo + span * philox_uniform_f32(p.w[w])));
+    }
+  });
+}
+
+template <class T, class C>
 __global__ void normal_kernel(T* out, int64_t n, uint64_t seed, uint64_t offset, C mean, C std) {
-  int64_t blocks = (n + 3) / 4;
-  for (int64_t b = thread_index(); b < blocks; b += thread_count()) {
-    Philox4 p = philox4x32_10(offset + uint64_t(b), seed);
+  for_each_block(n, seed, offset, [&](int64_t b, const Philox4& p) {
     for (int w = 0; w < 4 && b * 4 + w < n; ++w) out[b * 4 + w] = T(compute_t<T>(mean + std * philox_normal<C>(p, w)));
-  }
+  });
 }
 
 // Both fills take (out, n, seed, offset, a, b) in the compute type C (double for f64, else float)

@@ -3,6 +3,11 @@
 // wins max/min, the first extreme index wins argmax/argmin. One block per output for reductions
 // and softmax rows (threads stride over the row, then a block reduction); one thread per output
 // for argmax/argmin, which keeps "first index, NaN counts as extreme" a plain sequential scan.
+// Two shapes get their own plan: a few outputs over long rows (a whole-tensor sum) reduce in two
+// passes, many blocks writing partial results that a second kernel combines; reductions over a
+// non-last axis with many outputs give each thread one output column, so a warp reads 32
+// neighbouring elements at each step (coalesced) and sums in the CPU's order.
+#include <algorithm>
 #include <type_traits>
 
 #include "core/reduce_math.h"
@@ -30,6 +35,60 @@ __global__ void reduce_kernel(T* out, const T* in, int64_t outputs, int64_t n, i
     }
     A total = block_reduce(acc, shared, active, [](A x, A y) { return reduce_combine<OP>(x, y); });
     if (threadIdx.x == 0) out[b] = T(compute_t<T>(total));
+  }
+}
+
+// Pass 1 of a two-pass reduction: block x reduces part x % parts of output x / parts, the
+// contiguous chunk of `chunk` indices j starting at (x % parts) chunk, into partial[x].
+template <ReduceOp OP, class T>
+__global__ void reduce_partial_kernel(reduce_acc_t<compute_t<T>>* partial, const T* in, int64_t outputs, int64_t n,
+                                      int64_t inner, int64_t parts, int64_t chunk) {
+  using A = reduce_acc_t<compute_t<T>>;
+  extern __shared__ __align__(16) unsigned char shared_bytes[];
+  A* shared = reinterpret_cast<A*>(shared_bytes);
+  for (int64_t x = blockIdx.x; x < outputs * parts; x += gridDim.x) {
+    const int64_t b = x / parts, first = x % parts * chunk;
+    const int64_t count = n - first < chunk ? n - first : chunk;  // >= 1: parts = ceil(n / chunk)
+    const T* col = in + (b / inner) * n * inner + b % inner + first * inner;
+    A acc = A(0);
+    for (int64_t j = threadIdx.x; j < count; j += blockDim.x) {
+      A v = A(compute_t<T>(col[j * inner]));
+      acc = (OP != ReduceOp::Sum && j == threadIdx.x) ? v : reduce_combine<OP>(acc, v);
+    }
+    const int active = int(count < blockDim.x ? count : blockDim.x);
+    A total = block_reduce(acc, shared, active, [](A p, A q) { return reduce_combine<OP>(p, q); });
+    if (threadIdx.x == 0) partial[x] = total;
+  }
+}
+
+// Pass 2: output b combines partial[b parts .. b parts + parts).
+template <ReduceOp OP, class T>
+__global__ void reduce_finish_kernel(T* out, const reduce_acc_t<compute_t<T>>* partial, int64_t outputs,
+                                     int64_t parts) {
+  using A = reduce_acc_t<compute_t<T>>;
+  extern __shared__ __align__(16) unsigned char shared_bytes[];
+  A* shared = reinterpret_cast<A*>(shared_bytes);
+  const int active = int(parts < blockDim.x ? parts : blockDim.x);
+  for (int64_t b = blockIdx.x; b < outputs; b += gridDim.x) {
+    A acc = A(0);
+    for (int64_t p = threadIdx.x; p < parts; p += blockDim.x)
+      acc = (OP != ReduceOp::Sum && p == threadIdx.x) ? partial[b * parts + p]
+                                                      : reduce_combine<OP>(acc, partial[b * parts + p]);
+    A total = block_reduce(acc, shared, active, [](A p, A q) { return reduce_combine<OP>(p, q); });
+    if (threadIdx.x == 0) out[b] = T(compute_t<T>(total));
+  }
+}
+
+// Many outputs over a non-last axis: thread (o, i) scans its column j = 0..n-1 in order; neighbouring
+// threads hold neighbouring i, so each step's loads are coalesced. The CPU adds in the same order.
+template <ReduceOp OP, class T>
+__global__ void reduce_columns_kernel(T* out, const T* in, int64_t outer, int64_t n, int64_t inner) {
+  using A = reduce_acc_t<compute_t<T>>;
+  for (int64_t oi = thread_index(); oi < outer * inner; oi += thread_count()) {
+    const T* col = in + (oi / inner) * n * inner + oi % inner;
+    A acc = OP == ReduceOp::Sum ? A(0) : A(compute_t<T>(col[0]));
+    for (int64_t j = OP == ReduceOp::Sum ? 0 : 1; j < n; ++j) acc = reduce_combine<OP>(acc, A(compute_t<T>(col[j * inner])));
+    out[oi] = T(compute_t<T>(acc));
   }
 }
 
@@ -71,28 +130,56 @@ __global__ void softmax_kernel(T* out, const T* in, int64_t rows, int64_t n, boo
   }
 }
 
+// Which of the three plans a reduction of `outputs` results over rows of n takes (see the top).
+enum class ReducePlan { BlockPerOutput, TwoPass, Columns };
+ReducePlan reduce_plan(int64_t outputs, int64_t n, int64_t inner) {
+  if (n > 0 && inner >= 32 && outputs >= 4096) return ReducePlan::Columns;  // enough threads for the GPU, one per column
+  if (outputs < 512 && n >= 32768) return ReducePlan::TwoPass;      // too few blocks for the GPU otherwise
+  return ReducePlan::BlockPerOutput;
+}
+
+template <ReduceOp OP, class T>
+void launch_reduce(T* out, const T* in, int64_t outer, int64_t n, int64_t inner, CudaBackend& cuda, cudaStream_t stream) {
+  using A = reduce_acc_t<compute_t<T>>;
+  const int64_t outputs = outer * inner;
+  switch (reduce_plan(outputs, n, inner)) {
+    case ReducePlan::Columns:
+      reduce_columns_kernel<OP><<<grid_for(outputs), kThreads, 0, stream>>>(out, in, outer, n, inner);
+      break;
+    case ReducePlan::TwoPass: {
+      // About 1,024 blocks in all, each over a chunk of at least 4,096 indices.
+      const int64_t want = std::max<int64_t>(2, 1024 / outputs);
+      const int64_t chunk = std::max<int64_t>(4096, (n + want - 1) / want), parts = (n + chunk - 1) / chunk;
+      auto* partial = static_cast<A*>(cuda.allocate(size_t(outputs * parts) * sizeof(A)));
+      reduce_partial_kernel<OP><<<blocks_for_outputs(outputs * parts), kThreads, kThreads * sizeof(A), stream>>>(
+          partial, in, outputs, n, inner, parts, chunk);
+      const int threads = block_for_row(parts);
+      reduce_finish_kernel<OP><<<blocks_for_outputs(outputs), threads, threads * sizeof(A), stream>>>(out, partial,
+                                                                                                   outputs, parts);
+      cuda.deallocate(partial, size_t(outputs * parts) * sizeof(A));  // stream-ordered reuse (allocator.h)
+      break;
+    }
+    case ReducePlan::BlockPerOutput: {
+      const int threads = block_for_row(n);
+      reduce_kernel<OP><<<blocks_for_outputs(outputs), threads, threads * sizeof(A), stream>>>(out, in, outputs, n,
+                                                                                               inner);
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 void CudaBackend::reduce(ReduceOp op, DType t, void* out, const void* in, int64_t outer, int64_t n, int64_t inner) {
-  int64_t outputs = outer * inner;
-  if (outputs == 0) return;
-  const unsigned blocks = blocks_for_outputs(outputs);
-  const int threads = block_for_row(n);
+  if (outer * inner == 0) return;
   dispatch_dtype(t, [&](auto tag) {
     using T = decltype(tag);
-    size_t shared = threads * sizeof(reduce_acc_t<compute_t<T>>);
     auto* o = static_cast<T*>(out);
     auto* x = static_cast<const T*>(in);
     switch (op) {
-      case ReduceOp::Sum:
-        reduce_kernel<ReduceOp::Sum><<<blocks, threads, shared, stream_>>>(o, x, outputs, n, inner);
-        break;
-      case ReduceOp::Max:
-        reduce_kernel<ReduceOp::Max><<<blocks, threads, shared, stream_>>>(o, x, outputs, n, inner);
-        break;
-      case ReduceOp::Min:
-        reduce_kernel<ReduceOp::Min><<<blocks, threads, shared, stream_>>>(o, x, outputs, n, inner);
-        break;
+      case ReduceOp::Sum: launch_reduce<ReduceOp::Sum>(o, x, outer, n, inner, *this, stream_); break;
+      case ReduceOp::Max: launch_reduce<ReduceOp::Max>(o, x, outer, n, inner, *this, stream_); break;
+      case ReduceOp::Min: launch_reduce<ReduceOp::Min>(o, x, outer, n, inner, *this, stream_); break;
     }
   });
   TG_CUDA_CHECK(cudaGetLastError());

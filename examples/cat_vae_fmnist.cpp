@@ -28,7 +28,7 @@ namespace {
 struct Options {
   int64_t epochs = 10, batch = 100, seed = 0, samples = 4;
   double lr = 1e-3, anneal_rate = 3e-4, tau_min = 0.5;
-  std::string estimator = "gumbel", out, data = data::kFashionMnistDir;
+  std::string estimator = "gumbel", out, data = data::fashion_mnist_dir();
   Device device = Device::cpu;
 };
 

@@ -35,7 +35,7 @@ struct Options {
   // run of a few minutes shows the rule at work: growth until a step overflows, then backing off.
   int64_t epochs = 3, batch = 128, hidden = 256, seed = 0, growth_interval = 200, sample_every = 25;
   double lr = 1e-3;
-  std::string out = "out/mixed_precision", data = data::kFashionMnistDir;
+  std::string out = "out/mixed_precision", data = data::fashion_mnist_dir();
   Device device = Device::cpu;
 };
 

@@ -36,7 +36,7 @@ struct Options {
   int64_t epochs = 10, batch = 128, latent = 20, hidden = 400, seed = 0, iwae_k = 100, stop_after = 0;
   double lr = 1e-3;
   bool resume = false;
-  std::string out = "out/vae", data = data::kFashionMnistDir, tfrecord;
+  std::string out = "out/vae", data = data::fashion_mnist_dir(), tfrecord;
   Device device = Device::cpu;
 };
 

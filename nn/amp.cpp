@@ -1,6 +1,7 @@
 // Master weights and the dynamic loss scaler (the rule and a full step are described in amp.h).
 #include "nn/amp.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "autograd/grad_mode.h"
@@ -24,13 +25,25 @@ MasterWeights::MasterWeights(Module& model, DType dtype) : dtype_(dtype) {
 
 bool MasterWeights::unscale_grads(double inv_scale, bool check_finite) {
   NoGradGuard no_grad;
+  if (check_finite) {
+    // One check over all gradients (per device): a GPU synchronises once per step, not per parameter.
+    std::vector<std::pair<Device, std::vector<Backend::FiniteBuffer>>> per_device;
+    for (const Tensor& p : model_) {
+      const Tensor& g = p.grad();
+      if (!g.defined()) continue;
+      auto it = std::find_if(per_device.begin(), per_device.end(), [&](const auto& d) { return d.first == g.device(); });
+      if (it == per_device.end()) it = per_device.insert(per_device.end(), {g.device(), {}});
+      it->second.push_back({g.dtype(), g.data(), g.numel()});
+    }
+    for (const auto& [device, buffers] : per_device)
+      if (!backend(device).all_finite_many(buffers)) return false;
+  }
   for (size_t i = 0; i < model_.size(); ++i) {
     Tensor g = model_[i].grad();
     if (!g.defined()) {
       master_[i].zero_grad();
       continue;
     }
-    if (check_finite && !backend(g.device()).all_finite(g.dtype(), g.data(), g.numel())) return false;
     Tensor g32 = cast(g, DType::f32);  // always a new tensor: divided by S in place, no second copy
     if (inv_scale != 1.0)
       backend(g32.device()).unary(UnaryOp::MulScalar, DType::f32, g32.data(), g32.data(), g32.numel(), inv_scale, 0);

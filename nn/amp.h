@@ -39,8 +39,8 @@ class MasterWeights {
   DType dtype() const { return dtype_; }
 
   // master.grad = f32(model grad) * inv_scale for each parameter (no grad: the master's is cleared).
-  // With check_finite, returns false as soon as a model gradient holds inf or NaN, leaving the
-  // master grads unset for this step; without, always true.
+  // With check_finite, returns false when any model gradient holds inf or NaN (one check over all
+  // of them, before any is unscaled), leaving the master grads unset for this step; without, always true.
   bool unscale_grads(double inv_scale, bool check_finite);
   // Model parameter = the master rounded to the compute dtype (after the optimizer's step).
   void copy_to_model();

@@ -6,12 +6,27 @@
 #include <cstring>
 
 #include "core/cpu/cpu_backend.h"
+#include "data/fashion_mnist.h"
 
 namespace tg::test {
 
 std::map<std::pair<Op, Check>, int>& op_tests() {
   static std::map<std::pair<Op, Check>, int> registry;
   return registry;
+}
+
+bool missing_fashion_mnist() {
+  // Called while the test cases register (static initialisation), once per decorated case.
+  static const bool missing = [] {
+    std::string dir = data::fashion_mnist_dir();
+    bool absent = !data::fashion_mnist_available(dir);
+    if (absent)
+      std::printf("SKIPPING the Fashion-MNIST cases: its four .gz files are not in %s (install "
+                  "dataset-fashion-mnist, or set TG_DATA_DIR to a folder holding fashion-mnist/)\n",
+                  dir.c_str());
+    return absent;
+  }();
+  return missing;
 }
 
 std::string compare(const std::vector<double>& actual, const std::vector<double>& expected, double atol, double rtol) {

@@ -36,6 +36,11 @@ Tensor leaf_values(const std::vector<double>& values, const Shape& shape = {});
 // happened instead (no throw, another exception, or the message and the missing parts).
 std::string error_report(const std::function<void()>& fn, const std::vector<std::string>& parts);
 
+// True when Fashion-MNIST is not where data::fashion_mnist_dir() says (not installed, or hidden with
+// TG_DATA_DIR=/nonexistent); the first call prints the folder and how to provide it. Used through
+// TG_NEEDS_FASHION_MNIST.
+bool missing_fashion_mnist();
+
 // The device the suite runs on: "cpu", or "cuda:0" in a --device=cuda run; for expected error
 // messages, which name it.
 inline std::string device_name() { return default_device().str(); }
@@ -63,6 +68,10 @@ class LoopbackCuda {
 // TEST_SUITE_BEGIN(TG_CPU_ONLY_SUITE); the suites' CUDA runs leave them out (doctest_main.cpp).
 #define TG_CPU_ONLY_SUITE "cpu only"
 #define TG_CPU_ONLY doctest::test_suite(TG_CPU_ONLY_SUITE)
+
+// Test cases that read Fashion-MNIST carry this decorator, `TEST_CASE("name" * TG_NEEDS_FASHION_MNIST)`:
+// without the files they are skipped (doctest counts them as skipped) and the binary says why.
+#define TG_NEEDS_FASHION_MNIST doctest::skip(::tg::test::missing_fashion_mnist())
 
 // CHECK_CLOSE(actual, expected[, atol, rtol]): fails with the mismatch report.
 #define CHECK_CLOSE(...)                                    \

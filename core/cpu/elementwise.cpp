@@ -76,7 +76,7 @@ void binary_loop(T* out, const T* a, const T* b, const BroadcastPlan& p) {
 void CpuBackend::fill(DType t, void* out, int64_t n, double value) {
   dispatch_dtype(t, [&](auto tag) {
     using T = decltype(tag);
-    T v = T(compute_t<T>(value));
+    T v = cast_element<T>(value);
     T* o = static_cast<T*>(out);
     parallel_for(n, n, [&](int64_t begin, int64_t end) { std::fill(o + begin, o + end, v); });
   });
@@ -90,7 +90,8 @@ void CpuBackend::cast(DType out_t, void* out, DType in_t, const void* in, int64_
       O* o = static_cast<O*>(out);
       const I* x = static_cast<const I*>(in);
       parallel_for(n, n, [&](int64_t begin, int64_t end) {
-        for (int64_t i = begin; i < end; ++i) o[i] = O(compute_t<O>(compute_t<I>(x[i])));
+        // core/dtype.h's rule, as on CUDA: NaN -> 0, saturating float -> int.
+        for (int64_t i = begin; i < end; ++i) o[i] = cast_element<O>(x[i]);
       });
     });
   });

@@ -1,7 +1,9 @@
 // Shapes past the CUDA launch limits, on every device: more than 2^20 reduction outputs and
 // softmax rows (cuda/reduce.cu gives each block several), and attention over more than 65,535
-// (batch, head) pairs (cuda/attention.cu numbers blocks along grid x, whose limit is 2^31 - 1).
-// Cheap on the CPU; what they guard is the @cuda run.
+// (batch, head) pairs (cuda/attention.cu numbers blocks along grid x, whose limit is 2^31 - 1),
+// and the reductions cuda/reduce.cu plans differently (long rows in two passes, many columns one
+// thread each). Cheap on the CPU; what they guard is the @cuda run.
+#include <algorithm>
 #include <cmath>
 
 #include "test_util.h"
@@ -51,4 +53,44 @@ TEST_CASE("attention over more than 65,535 heads") {
   // dS = P (dP - rowsum(dO o O)) is 0 up to the rounding of two equal f32 dot products of 16 terms
   CHECK_CLOSE(q.grad(), std::vector<double>(size_t(H * D), 0.0), 1e-5, 0);
   CHECK_CLOSE(k.grad(), std::vector<double>(size_t(H * D), 0.0), 1e-5, 0);
+}
+
+TEST_CASE("long-row and column reductions (the two-pass and per-column plans of cuda/reduce.cu)") {
+  // A whole-tensor reduction of 3 x 2^20 + 5 elements x_i = (i mod 7) - 3: few outputs over a long
+  // row, so CUDA reduces it in two passes. Integer values: every partial sum is exact in double.
+  const int64_t n = 3 * (int64_t(1) << 20) + 5;
+  std::vector<double> x(static_cast<size_t>(n));
+  double total = 0;
+  for (int64_t i = 0; i < n; ++i) total += x[size_t(i)] = double(i % 7) - 3;
+  Tensor t = tensor(x);
+  CHECK_CLOSE(sum(t), {total}, 0, 0);
+  CHECK_CLOSE(max(t), {3}, 0, 0);
+  CHECK_CLOSE(min(t), {-3}, 0, 0);
+  // NaN wins max and min from whichever part of the row it lands in.
+  x.back() = NAN;
+  CHECK(std::isnan(max(tensor(x)).item<double>()));
+  CHECK(std::isnan(min(tensor(x)).item<double>()));
+
+  // Over the first axis of (40000, 3): 3 outputs, each a strided row of 40,000 (two passes again).
+  std::vector<double> y(40000 * 3), col_sums(3, 0.0);
+  for (size_t k = 0; k < y.size(); ++k) col_sums[k % 3] += y[k] = double(k % 11) - 5;
+  CHECK_CLOSE(sum(tensor(y, {40000, 3}), {0}), col_sums, 0, 0);
+
+  // Over the middle axis of (3, 5, 8192): 24,576 outputs with a contiguous inner axis, so CUDA
+  // gives each thread one column; the sums, maxima and minima are checked against a scan here.
+  const int64_t outer = 3, rows = 5, inner = 8192;
+  std::vector<double> z(size_t(outer * rows * inner)), zs(size_t(outer * inner), 0.0), zmax(zs.size(), -1e9),
+      zmin(zs.size(), 1e9);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t j = 0; j < rows; ++j)
+      for (int64_t i = 0; i < inner; ++i) {
+        double v = double((o * 31 + j * 7 + i) % 13) - 6;
+        z[size_t((o * rows + j) * inner + i)] = v;
+        size_t out = size_t(o * inner + i);
+        zs[out] += v, zmax[out] = std::max(zmax[out], v), zmin[out] = std::min(zmin[out], v);
+      }
+  Tensor zt = tensor(z, {outer, rows, inner});
+  CHECK_CLOSE(sum(zt, {1}), zs, 0, 0);
+  CHECK_CLOSE(max(zt, {1}), zmax, 0, 0);
+  CHECK_CLOSE(min(zt, {1}), zmin, 0, 0);
 }

@@ -17,13 +17,16 @@ using namespace tg;
 
 namespace {
 
-// A device copy of a CPU tensor's bytes, freed on scope exit.
+// A device copy of a CPU tensor's bytes, freed on scope exit. Uploads and downloads go through the
+// backend, on the stream the kernels run on: a plain cudaMemcpy runs on the legacy default stream,
+// which the backend's non-blocking stream does not wait for, so a kernel could read an upload
+// still in flight (pageable cudaMemcpy returns once the bytes are staged, not landed).
 struct DeviceBuffer {
   void* ptr = nullptr;
   size_t bytes;
   explicit DeviceBuffer(size_t n) : bytes(n) { TG_CUDA_CHECK(cudaMalloc(&ptr, n)); }
   explicit DeviceBuffer(const Tensor& t) : DeviceBuffer(t.nbytes()) {
-    TG_CUDA_CHECK(cudaMemcpy(ptr, t.data(), bytes, cudaMemcpyHostToDevice));
+    cuda::instance().copy_from_host(ptr, t.data(), bytes);
   }
   ~DeviceBuffer() { cudaFree(ptr); }
   DeviceBuffer(const DeviceBuffer&) = delete;
@@ -31,7 +34,7 @@ struct DeviceBuffer {
   // The contents as a CPU tensor of the given shape and dtype, read as f64.
   std::vector<double> values(const Shape& shape, DType dtype) const {
     Tensor t = Tensor::empty(shape, dtype);
-    TG_CUDA_CHECK(cudaMemcpy(t.data(), ptr, bytes, cudaMemcpyDeviceToHost));
+    cuda::instance().copy_to_host(t.data(), ptr, bytes);
     return t.to_vector<double>();
   }
 };
@@ -49,7 +52,7 @@ void check_parity(const AttentionArgs& a, DType dtype, double atol, double rtol)
   cuda::attention_forward(dtype, o.ptr, static_cast<float*>(lse.ptr), dq_in.ptr, dk_in.ptr, dv_in.ptr, a, stream);
   cuda::attention_backward(dtype, dq.ptr, dk.ptr, dv.ptr, dq_in.ptr, dk_in.ptr, dv_in.ptr, o.ptr,
                            static_cast<const float*>(lse.ptr), ddout.ptr, a, stream);
-  TG_CUDA_CHECK(cudaDeviceSynchronize());
+  TG_CUDA_CHECK(cudaStreamSynchronize(stream));
 
   std::vector<double> qd = q.to_vector<double>(), kd = k.to_vector<double>(), vd = v.to_vector<double>();
   std::vector<double> dod = dout.to_vector<double>();

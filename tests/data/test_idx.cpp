@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -116,11 +117,31 @@ TEST_CASE("fashion-mnist: a missing directory says which package to install") {
   CHECK(error_of([] { load_fashion_mnist("validation"); }).find("split must be") != std::string::npos);
 }
 
-TEST_CASE("fashion-mnist: the installed test split has 10,000 images with balanced labels") {
-  if (!std::filesystem::exists(kFashionMnistDir)) {
-    MESSAGE("dataset-fashion-mnist is not installed; skipping");
-    return;
-  }
+TEST_CASE("fashion-mnist: TG_DATA_DIR moves the folder; one missing file of four makes it unavailable" *
+          TG_CPU_ONLY) {
+  const char* old = std::getenv("TG_DATA_DIR");
+  std::string saved = old ? old : "";
+  setenv("TG_DATA_DIR", "/srv/data", 1);
+  CHECK(fashion_mnist_dir() == "/srv/data/fashion-mnist");
+  setenv("TG_DATA_DIR", "", 1);  // empty counts as unset
+  CHECK(fashion_mnist_dir() == kFashionMnistDir);
+  unsetenv("TG_DATA_DIR");
+  CHECK(fashion_mnist_dir() == kFashionMnistDir);
+  if (old) setenv("TG_DATA_DIR", saved.c_str(), 1);
+
+  // The suites' runs on each device share /tmp: the folder name carries the process id.
+  std::string dir = temp_path("fmnist_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  CHECK_FALSE(fashion_mnist_available(dir));
+  for (const char* name : {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz"})
+    write_file(dir + "/" + name, {});
+  CHECK_FALSE(fashion_mnist_available(dir));
+  write_file(dir + "/t10k-labels-idx1-ubyte.gz", {});
+  CHECK(fashion_mnist_available(dir));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("fashion-mnist: the installed test split has 10,000 images with balanced labels" * TG_NEEDS_FASHION_MNIST) {
   LabeledImages test = load_fashion_mnist("test");
   CHECK(test.images.shape() == Shape{10000, 784});
   CHECK(test.labels.shape() == Shape{10000});

@@ -74,7 +74,7 @@ TEST_CASE("categorical vae: bad input, estimator names and sample counts are err
   CHECK(models::parse_latent_estimator("st-gumbel") == LatentEstimator::StraightThroughGumbel);
 }
 
-TEST_CASE("categorical vae: each estimator lowers the negative ELBO on 512 Fashion-MNIST images") {
+TEST_CASE("categorical vae: each estimator lowers the negative ELBO on 512 Fashion-MNIST images" * TG_NEEDS_FASHION_MNIST) {
   data::LabeledImages train = data::load_fashion_mnist("train");
   Tensor x = slice(train.images, 0, 0, 512);
   for (LatentEstimator e : kEstimators) {

@@ -64,7 +64,7 @@ TEST_CASE("vae: the IWAE bound with K = 64 is tighter than the ELBO") {
   CHECK(iwae < elbo - 1.0);
 }
 
-TEST_CASE("vae: training lowers the negative ELBO on 512 Fashion-MNIST images") {
+TEST_CASE("vae: training lowers the negative ELBO on 512 Fashion-MNIST images" * TG_NEEDS_FASHION_MNIST) {
   data::LabeledImages train = data::load_fashion_mnist("train");
   Tensor x = slice(train.images, 0, 0, 512);
   Generator gen(0);
