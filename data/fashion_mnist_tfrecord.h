@@ -9,7 +9,7 @@
 namespace tg::data {
 
 // Writes both splits into `out_dir` (created if needed).
-void write_fashion_mnist_tfrecord(const std::string& out_dir, const std::string& idx_dir = kFashionMnistDir);
+void write_fashion_mnist_tfrecord(const std::string& out_dir, const std::string& idx_dir = fashion_mnist_dir());
 // split "train" or "test", from <dir>/<split>.tfrecord; errors name the file and the record.
 LabeledImages load_fashion_mnist_tfrecord(const std::string& split, const std::string& dir);
 

@@ -12,11 +12,7 @@
 using namespace tg;
 using namespace tg::data;
 
-TEST_CASE("fashion-mnist: TFRecord copies load to the same tensors as the IDX files") {
-  if (!std::filesystem::exists(kFashionMnistDir)) {
-    MESSAGE("dataset-fashion-mnist is not installed; skipping");
-    return;
-  }
+TEST_CASE("fashion-mnist: TFRecord copies load to the same tensors as the IDX files" * TG_NEEDS_FASHION_MNIST) {
   // The pid keeps concurrent runs of the suite (CTest -j, other checkouts) apart.
   std::string dir =
       (std::filesystem::temp_directory_path() / ("tapegrad_test_fmnist_tfrecord_" + std::to_string(getpid()))).string();
