@@ -22,6 +22,7 @@ namespace tg {
   /* reductions */                                                                                  \
   X(Sum, Primitive) X(Mean, Composite) X(Max, Primitive) X(Min, Primitive)                          \
   X(LogSumExp, Composite) X(Var, Composite) X(Argmax, NoGrad) X(Argmin, NoGrad)                     \
+  X(Amax, Primitive) X(Amin, Primitive) X(ClampMin, Composite) X(ClampMax, Composite)               \
   /* linear algebra */                                                                              \
   X(Matmul, Primitive)                                                                              \
   /* shape and indexing */                                                                          \

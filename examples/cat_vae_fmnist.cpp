@@ -52,11 +52,11 @@ void write_pictures(const models::CategoricalVae& vae, const data::LabeledImages
   Tensor uniform = zeros({64, c.latents, c.classes}, {.device = test.images.device()});
   Tensor prior = Categorical::from_logits(uniform).sample(gen);
   util::write_image_grid(o.out + "/samples.png", "64 samples: decode(z), z uniform over 20 x 10 classes",
-                         sigmoid(vae.decode(one_hot(prior, c.classes))).to_vector(), 8, 8);
+                         sigmoid(vae.decode(one_hot(prior, c.classes, DType::f32))).to_vector(), 8, 8);
 
   // 32 test images, each beside decode(argmax q(z|x)).
   Tensor x = slice(test.images, 0, 0, 32);
-  Tensor mode = one_hot(argmax(vae.encode(x), -1), c.classes);
+  Tensor mode = one_hot(argmax(vae.encode(x), -1), c.classes, DType::f32);
   std::vector<float> originals = x.to_vector(), recon = sigmoid(vae.decode(mode)).to_vector(), pairs;
   for (int i = 0; i < 32; ++i)
     for (const auto* src : {&originals, &recon})

@@ -31,22 +31,22 @@ AttentionArgs checked_args(const Tensor& q, const Tensor& k, const Tensor& v, bo
   raw::check_compatible(kOp, {&q, &k, &v});
   raw::check_floating(kOp, q);
   TG_CHECK(q.dim() == 4 && k.dim() == 4 && v.dim() == 4,
-           "ScaledDotProductAttention: q, k and v must be (B, H, T, D), got q {}, k {}, v {}", describe(q),
+           "scaled_dot_product_attention: q, k and v must be (B, H, T, D), got q {}, k {}, v {}", describe(q),
            describe(k), describe(v));
-  TG_CHECK(k.shape() == v.shape(), "ScaledDotProductAttention: k {} and v {} must have the same shape", describe(k),
+  TG_CHECK(k.shape() == v.shape(), "scaled_dot_product_attention: k {} and v {} must have the same shape", describe(k),
            describe(v));
   TG_CHECK(q.size(0) == k.size(0) && q.size(1) == k.size(1) && q.size(3) == k.size(3),
-           "ScaledDotProductAttention: q {} and k {} must agree in batch, heads and head size (B, H, _, D)",
+           "scaled_dot_product_attention: q {} and k {} must agree in batch, heads and head size (B, H, _, D)",
            describe(q), describe(k));
-  TG_CHECK(q.size(3) > 0, "ScaledDotProductAttention: head size D is 0 in q {}", describe(q));
+  TG_CHECK(q.size(3) > 0, "scaled_dot_product_attention: head size D is 0 in q {}", describe(q));
   AttentionArgs a{.B = q.size(0), .H = q.size(1), .Tq = q.size(2), .Tk = k.size(2), .D = q.size(3),
                   .scale = scale.value_or(1.0 / std::sqrt(double(q.size(3)))), .causal = causal};
-  TG_CHECK(a.Tk > 0 || a.Tq == 0, "ScaledDotProductAttention: no keys to attend to: q {}, k {}", describe(q),
+  TG_CHECK(a.Tk > 0 || a.Tq == 0, "scaled_dot_product_attention: no keys to attend to: q {}, k {}", describe(q),
            describe(k));
   TG_CHECK(!causal || a.Tq <= a.Tk,
-           "ScaledDotProductAttention: causal attention needs Tq <= Tk (the queries are the last Tq of the Tk "
+           "scaled_dot_product_attention: causal attention needs Tq <= Tk (the queries are the last Tq of the Tk "
            "positions), got q {} and k {}", describe(q), describe(k));
-  TG_CHECK(std::isfinite(a.scale), "ScaledDotProductAttention: scale must be finite, got {}", a.scale);
+  TG_CHECK(std::isfinite(a.scale), "scaled_dot_product_attention: scale must be finite, got {}", a.scale);
   return a;
 }
 

@@ -42,8 +42,8 @@ const int64_t* idx_ptr(const Tensor& idx) { return static_cast<const int64_t*>(i
 }  // namespace
 
 Tensor index_select(const Tensor& x, int64_t axis, const Tensor& index) {
-  int64_t a = normalize_axis(axis, x.dim(), "IndexSelect");
-  TG_CHECK(index.dim() == 1, "IndexSelect: index must be 1-D, got {}", describe(index));
+  int64_t a = normalize_axis(axis, x.dim(), "index_select");
+  TG_CHECK(index.dim() == 1, "index_select: index must be 1-D, got {}", describe(index));
   Tensor idx = checked_index(Op::IndexSelect, index, x, x.shape()[size_t(a)]);
   AxisView v = axis_view(x.shape(), a);
   Shape shape = x.shape();
@@ -60,13 +60,13 @@ Tensor index_select(const Tensor& x, int64_t axis, const Tensor& index) {
 
 // out = x; out[.., index[j], ..] += src[.., j, ..]:  dx = dy,  dsrc = index_select(dy, axis, index)
 Tensor index_add(const Tensor& x, int64_t axis, const Tensor& index, const Tensor& src) {
-  int64_t a = normalize_axis(axis, x.dim(), "IndexAdd");
-  TG_CHECK(index.dim() == 1, "IndexAdd: index must be 1-D, got {}", describe(index));
+  int64_t a = normalize_axis(axis, x.dim(), "index_add");
+  TG_CHECK(index.dim() == 1, "index_add: index must be 1-D, got {}", describe(index));
   raw::check_compatible(Op::IndexAdd, {&x, &src});
   Tensor idx = checked_index(Op::IndexAdd, index, x, x.shape()[size_t(a)]);
   Shape expect = x.shape();
   expect[size_t(a)] = idx.numel();
-  TG_CHECK(src.shape() == expect, "IndexAdd: src is {}, expected shape {} for {} and {} indices", describe(src),
+  TG_CHECK(src.shape() == expect, "index_add: src is {}, expected shape {} for {} and {} indices", describe(src),
            shape_str(expect), describe(x), idx.numel());
   AxisView v = axis_view(x.shape(), a);
   Tensor out = x.detach().clone();
@@ -80,7 +80,7 @@ Tensor index_add(const Tensor& x, int64_t axis, const Tensor& index, const Tenso
 }
 
 Tensor embedding(const Tensor& weight, const Tensor& index) {
-  TG_CHECK(weight.dim() == 2, "Embedding: weight must be (num_embeddings, dim), got {}", describe(weight));
+  TG_CHECK(weight.dim() == 2, "embedding: weight must be (num_embeddings, dim), got {}", describe(weight));
   // checked here so a bad index is reported as Embedding's, with the index shape as given
   Tensor idx = checked_index(Op::Embedding, index, weight, weight.shape()[0]);
   Shape shape = index.shape();
@@ -95,7 +95,7 @@ static void check_gather_shapes(Op op, const Tensor& x, int64_t a, const Tensor&
 }
 
 Tensor gather(const Tensor& x, int64_t axis, const Tensor& index) {
-  int64_t a = normalize_axis(axis, x.dim(), "Gather");
+  int64_t a = normalize_axis(axis, x.dim(), "gather");
   check_gather_shapes(Op::Gather, x, a, index);
   Tensor idx = checked_index(Op::Gather, index, x, x.shape()[size_t(a)]);
   AxisView v = axis_view(x.shape(), a);
@@ -111,10 +111,10 @@ Tensor gather(const Tensor& x, int64_t axis, const Tensor& index) {
 
 // out = x; out[.., index[.., j, ..], ..] += src[.., j, ..]:  dx = dy,  dsrc = gather(dy, axis, index)
 Tensor scatter_add(const Tensor& x, int64_t axis, const Tensor& index, const Tensor& src) {
-  int64_t a = normalize_axis(axis, x.dim(), "ScatterAdd");
+  int64_t a = normalize_axis(axis, x.dim(), "scatter_add");
   check_gather_shapes(Op::ScatterAdd, x, a, index);
   raw::check_compatible(Op::ScatterAdd, {&x, &src});
-  TG_CHECK(src.shape() == index.shape(), "ScatterAdd: src {} must have the index's shape {}", describe(src),
+  TG_CHECK(src.shape() == index.shape(), "scatter_add: src {} must have the index's shape {}", describe(src),
            shape_str(index.shape()));
   Tensor idx = checked_index(Op::ScatterAdd, index, x, x.shape()[size_t(a)]);
   AxisView v = axis_view(x.shape(), a);
@@ -131,7 +131,7 @@ Tensor scatter_add(const Tensor& x, int64_t axis, const Tensor& index, const Ten
 
 // one_hot(i)[..., c] = [i == c], computed as a broadcast comparison with arange(C).
 Tensor one_hot(const Tensor& index, int64_t num_classes, DType dtype) {
-  TG_CHECK(num_classes > 0, "OneHot: num_classes must be positive, got {}", num_classes);
+  TG_CHECK(num_classes > 0, "one_hot: num_classes must be positive, got {}", num_classes);
   Tensor idx = checked_index(Op::OneHot, index, index, num_classes);
   Tensor classes = arange(0, double(num_classes), 1, {.dtype = DType::i64, .device = index.device()});
   return raw::cast(eq(unsqueeze(idx, -1), classes), dtype);

@@ -28,12 +28,12 @@ Tensor matmul_batched(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   size_t na = sa.size(), nb = sb.size();
   int64_t M = ta ? sa[na - 1] : sa[na - 2], K = ta ? sa[na - 2] : sa[na - 1];
   int64_t Kb = tb ? sb[nb - 1] : sb[nb - 2], N = tb ? sb[nb - 2] : sb[nb - 1];
-  TG_CHECK(K == Kb, "Matmul: inner dimensions differ: {}{} @ {}{} multiplies (.., {}, {}) by (.., {}, {})", describe(a),
+  TG_CHECK(K == Kb, "matmul: inner dimensions differ: {}{} @ {}{} multiplies (.., {}, {}) by (.., {}, {})", describe(a),
            ta ? "^T" : "", describe(b), tb ? "^T" : "", M, K, Kb, N);
   Shape batch_a(sa.begin(), sa.end() - 2), batch_b(sb.begin(), sb.end() - 2);
-  TG_CHECK(broadcastable(batch_a, batch_b), "Matmul: batch dims {} of {} and {} of {} cannot be broadcast together",
+  TG_CHECK(broadcastable(batch_a, batch_b), "matmul: batch dims {} of {} and {} of {} cannot be broadcast together",
            shape_str(batch_a), describe(a), shape_str(batch_b), describe(b));
-  Shape batch = broadcast_shapes(batch_a, batch_b, "Matmul");
+  Shape batch = broadcast_shapes(batch_a, batch_b, "matmul");
   Shape out_shape = batch;
   out_shape.push_back(M);
   out_shape.push_back(N);
@@ -77,15 +77,15 @@ Tensor matmul_batched(const Tensor& a, const Tensor& b, bool ta, bool tb) {
 Tensor matmul(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   raw::check_compatible(Op::Matmul, {&a, &b});
   raw::check_floating(Op::Matmul, a);
-  TG_CHECK(a.dim() >= 1 && b.dim() >= 1, "Matmul: needs at least 1-D operands, got {} and {}", describe(a), describe(b));
-  TG_CHECK((a.dim() > 1 || !ta) && (b.dim() > 1 || !tb), "Matmul: a transpose flag on a 1-D operand ({} and {})",
+  TG_CHECK(a.dim() >= 1 && b.dim() >= 1, "matmul: needs at least 1-D operands, got {} and {}", describe(a), describe(b));
+  TG_CHECK((a.dim() > 1 || !ta) && (b.dim() > 1 || !tb), "matmul: a transpose flag on a 1-D operand ({} and {})",
            describe(a), describe(b));
   // 1-D operands, as torch.matmul: a vector a is a row (1, K), a vector b a column (K, 1).
   if (a.dim() == 1 || b.dim() == 1) {
     // checked here so the message shows the operands as given, not as the (1, K) / (K, 1) used below
     int64_t ka = a.dim() == 1 ? a.size(0) : a.size(ta ? -2 : -1);
     int64_t kb = b.dim() == 1 ? b.size(0) : b.size(tb ? -1 : -2);
-    TG_CHECK(ka == kb, "Matmul: inner dimensions differ: {}{} @ {}{} multiplies K = {} by K = {}", describe(a),
+    TG_CHECK(ka == kb, "matmul: inner dimensions differ: {}{} @ {}{} multiplies K = {} by K = {}", describe(a),
              ta ? "^T" : "", describe(b), tb ? "^T" : "", ka, kb);
     Tensor a2 = a.dim() == 1 ? unsqueeze(a, 0) : a;
     Tensor b2 = b.dim() == 1 ? unsqueeze(b, 1) : b;

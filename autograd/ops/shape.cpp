@@ -15,18 +15,18 @@ Tensor reshape(const Tensor& x, Shape shape) {
   int64_t known = 1, infer = -1;
   for (size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] == -1) {
-      TG_CHECK(infer < 0, "Reshape: more than one -1 in {}", shape_str(shape));
+      TG_CHECK(infer < 0, "reshape: more than one -1 in {}", shape_str(shape));
       infer = int64_t(d);
     } else {
-      TG_CHECK(shape[d] >= 0, "Reshape: negative size in {}", shape_str(shape));
+      TG_CHECK(shape[d] >= 0, "reshape: negative size in {}", shape_str(shape));
       known *= shape[d];
     }
   }
   if (infer >= 0) {
-    TG_CHECK(known > 0 && x.numel() % known == 0, "Reshape: cannot infer -1 in {} for {}", shape_str(shape), describe(x));
+    TG_CHECK(known > 0 && x.numel() % known == 0, "reshape: cannot infer -1 in {} for {}", shape_str(shape), describe(x));
     shape[size_t(infer)] = x.numel() / known;
   }
-  TG_CHECK(numel(shape) == x.numel(), "Reshape: {} has {} elements, shape {} has {}", describe(x), x.numel(),
+  TG_CHECK(numel(shape) == x.numel(), "reshape: {} has {} elements, shape {} has {}", describe(x), x.numel(),
            shape_str(shape), numel(shape));
   if (shape == x.shape()) return x;
   Tensor out = raw::view(x, shape);
@@ -66,8 +66,8 @@ Tensor squeeze(const Tensor& x, int64_t axis) {
 
 Tensor expand(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
-  Shape target = broadcast_shapes(x.shape(), shape, "Expand");
-  TG_CHECK(target == shape, "Expand: {} cannot be expanded to {}", describe(x), shape_str(shape));
+  Shape target = broadcast_shapes(x.shape(), shape, "expand");
+  TG_CHECK(target == shape, "expand: {} cannot be expanded to {}", describe(x), shape_str(shape));
   Tensor out = raw::copy_strided(x, shape, broadcast_strides(x.shape(), shape));
   if (needs_grad(x))
     record(Op::Expand, out, {x}, [from = x.shape()](const Tensor& dy, Node&) -> Grads { return {sum_to(dy, from)}; });
@@ -76,13 +76,13 @@ Tensor expand(const Tensor& x, const Shape& shape) {
 
 // out[i_0, ..., i_n] = x[i at the permuted positions]: read x with its strides reordered.
 Tensor permute(const Tensor& x, const std::vector<int64_t>& axes) {
-  TG_CHECK(int64_t(axes.size()) == x.dim(), "Permute: {} axes given for {}", axes.size(), describe(x));
+  TG_CHECK(int64_t(axes.size()) == x.dim(), "permute: {} axes given for {}", axes.size(), describe(x));
   std::vector<int64_t> perm(axes.size());
-  for (size_t i = 0; i < axes.size(); ++i) perm[i] = normalize_axis(axes[i], x.dim(), "Permute");
+  for (size_t i = 0; i < axes.size(); ++i) perm[i] = normalize_axis(axes[i], x.dim(), "permute");
   std::vector<int64_t> sorted = perm;
   std::sort(sorted.begin(), sorted.end());
   for (size_t i = 0; i < sorted.size(); ++i)
-    TG_CHECK(sorted[i] == int64_t(i), "Permute: ({}) is not a permutation of {} axes", fmt::join(axes, ", "), x.dim());
+    TG_CHECK(sorted[i] == int64_t(i), "permute: ({}) is not a permutation of {} axes", fmt::join(axes, ", "), x.dim());
   Shape strides = contiguous_strides(x.shape()), shape(perm.size()), in_strides(perm.size());
   for (size_t i = 0; i < perm.size(); ++i) {
     shape[i] = x.shape()[size_t(perm[i])];
@@ -101,7 +101,7 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& axes) {
 Tensor transpose(const Tensor& x, int64_t axis0, int64_t axis1) {
   std::vector<int64_t> perm(static_cast<size_t>(x.dim()));
   std::iota(perm.begin(), perm.end(), 0);
-  std::swap(perm[size_t(normalize_axis(axis0, x.dim(), "Transpose"))], perm[size_t(normalize_axis(axis1, x.dim(), "Transpose"))]);
+  std::swap(perm[size_t(normalize_axis(axis0, x.dim(), "transpose"))], perm[size_t(normalize_axis(axis1, x.dim(), "transpose"))]);
   return permute(x, perm);
 }
 
