@@ -82,6 +82,10 @@ void Optimizer::load_state_dict(const StateDict& state) {
     if (name == "step") {
       TG_CHECK(value.dtype() == DType::i64 && value.numel() == 1, "{}.load_state_dict: '{}' must be one i64 "
                "value, got {}", name_, key, describe(value));
+      // state exists only after a first step; past 2^53 steps the bias corrections are exactly 1
+      int64_t step = value.item<int64_t>();
+      TG_CHECK(step >= 1 && step <= (int64_t(1) << 53), "{}.load_state_dict: '{}' is {}, outside [1, 2^53]", name_,
+               key, step);
       fresh[i].set(name, value.to(Device::cpu).clone());
     } else {
       TG_CHECK(value.shape() == p.shape() && value.dtype() == p.dtype(), "{}.load_state_dict: '{}' is {} but "
