@@ -84,7 +84,9 @@ int run(const Options& o) {
   models::CategoricalVae vae({}, gen);
   vae.to(o.device);  // before the optimizer takes the parameters
   nn::Adam opt(vae.parameters(), {.lr = o.lr});
-  data::DataLoader loader(train.images, Tensor(), o.batch, /*shuffle=*/true, /*drop_last=*/true, uint64_t(o.seed));
+  // drop_last=false (PyTorch's default): a data set smaller than one batch still trains
+  data::DataLoader loader(train.images, Tensor(), o.batch, /*shuffle=*/true, /*drop_last=*/false, uint64_t(o.seed));
+  TG_CHECK(loader.num_batches() > 0, "no training images in {}", o.data);
   util::create_output_dir(o.out);
   fmt::print("Fashion-MNIST: {} train, {} test images; categorical VAE 784-512-256-(20x10)-256-512-784; "
              "estimator {}{}; Adam lr {}, batch {}, {} epochs, on {}\n",
@@ -171,7 +173,7 @@ int main(int argc, char** argv) {
       o.estimator != "reinforce-ema")
     return args.error(fmt::format("--estimator must be gumbel, st-gumbel, reinforce-loo or reinforce-ema, got '{}'",
                                   o.estimator));
-  if (o.epochs < 1) return args.error(fmt::format("--epochs must be at least 1, got {}", o.epochs));
+  if (o.epochs < 1 || o.epochs > 10000) return args.error(fmt::format("--epochs must be in [1, 10000], got {}", o.epochs));
   if (o.batch < 1 || o.batch > 60000) return args.error(fmt::format("--batch must be in [1, 60000], got {}", o.batch));
   if (o.samples < 2 || o.samples > 1024)
     return args.error(fmt::format("--samples must be in [2, 1024], got {}", o.samples));
