@@ -189,7 +189,8 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
   Tensor loss;
   if (o.pos_weight.defined()) {
     Tensor p = upcast_half(o.pos_weight.detach());
-    broadcast_shapes(p.shape(), x.shape(), name);  // raises naming the op when pos_weight does not fit
+    TG_CHECK(broadcast_shapes(p.shape(), x.shape(), name) == x.shape(), "{}: pos_weight {} does not broadcast to "
+             "logits {}", name, describe(o.pos_weight), describe(logits));
     loss = add(mul(add(neg(y), 1.0), x), mul(add(mul(add(p, -1.0), y), 1.0), softplus(neg(x))));
   } else {
     loss = sub(softplus(x), mul(x, y));

@@ -70,9 +70,8 @@ static Tensor arg_extremum(Op op, bool is_max, const Tensor& x, int64_t axis, bo
 // is PyTorch's rule for max(dim) (no split on ties). A 0-d x is its own max along axis 0 or -1.
 static ValuesIndices extremum_along(Op op, bool is_max, const Tensor& x, int64_t axis, bool keepdim) {
   if (x.dim() == 0) {
-    normalize_axis(axis, 1, op_name(op));
-    ValuesIndices r = extremum_along(op, is_max, reshape(x, {1}), 0, false);
-    return {r.values, r.indices};
+    normalize_axis(axis, 1, op_name(op));  // 0 or -1
+    return extremum_along(op, is_max, reshape(x, {1}), 0, false);
   }
   int64_t a = normalize_axis(axis, x.dim(), op_name(op));
   Tensor idx = arg_extremum(op, is_max, x, a, /*keepdim=*/true);

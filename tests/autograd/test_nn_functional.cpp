@@ -168,6 +168,8 @@ TG_OP_TEST(BinaryCrossEntropyWithLogits, Value, "log 2 at 0, stable at +-100; Py
               {3 * M_LN2});  // negatives ignore pos_weight; mean of 2 log 2 and 4 log 2
   CHECK_ERROR(binary_cross_entropy_with_logits(zero, one, {.pos_weight = tensor({1, 2, 3})}),
               "binary_cross_entropy_with_logits", "(3,)");
+  CHECK_ERROR(binary_cross_entropy_with_logits(zero, one, {.pos_weight = zeros({2, 1, 2})}),
+              "binary_cross_entropy_with_logits", "pos_weight", "(2, 1, 2)");
   CHECK_ERROR(binary_cross_entropy_with_logits(zero, one, {.weight = zeros({3, 2})}), "binary_cross_entropy_with_logits",
               "weight", "(3, 2)");
   CHECK_TORCH("bce_pos_weight_mean", [](auto& x) { return binary_cross_entropy_with_logits(x[0], x[1], {.pos_weight = x[2]}); });
