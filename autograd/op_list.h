@@ -21,7 +21,8 @@ namespace tg {
   /* reductions */                                                                                    \
   X(Sum, sum, Primitive) X(Mean, mean, Composite) X(Max, max, Primitive) X(Min, min, Primitive)       \
   X(LogSumExp, logsumexp, Composite) X(Var, var, Composite) X(Argmax, argmax, NoGrad)                 \
-  X(Argmin, argmin, NoGrad)                                                                           \
+  X(Argmin, argmin, NoGrad) X(Amax, amax, Primitive) X(Amin, amin, Primitive)                         \
+  X(ClampMin, clamp_min, Composite) X(ClampMax, clamp_max, Composite)                                 \
   /* linear algebra */                                                                                \
   X(Matmul, matmul, Primitive)                                                                        \
   /* shape and indexing */                                                                            \

@@ -61,11 +61,13 @@ struct AdamStep {
 };
 
 // One f32 parameter's Adam update: its buffers (all n elements, on the same device) and its step.
+// v_max is AMSGrad's running max of v (nullptr without amsgrad).
 struct AdamTensor {
   float* param;
   const float* grad;
   float* m;
   float* v;
+  float* v_max;
   int64_t n;
   AdamStep step;
 };

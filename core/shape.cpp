@@ -7,7 +7,29 @@ namespace tg {
 
 int64_t numel(const Shape& s) {
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  bool overflow = false;
+  for (int64_t d : s) overflow |= __builtin_mul_overflow(n, d, &n);
+  if (overflow) {
+    for (int64_t d : s)
+      if (d == 0) return 0;  // a zero dim empties any shape
+    fail("numel: shape {} has more elements than int64 holds", shape_str(s));
+  }
+  return n;
+}
+
+int64_t checked_numel(const Shape& s, size_t element_size, const char* op) {
+  int64_t n = 1, bytes = 0;
+  bool overflow = false;
+  for (int64_t d : s) {
+    TG_CHECK(d >= 0, "{}: negative dimension in shape {}", op, shape_str(s));
+    overflow |= __builtin_mul_overflow(n, d, &n);
+  }
+  // a zero dim makes the count 0 whatever came before it, as in PyTorch
+  for (int64_t d : s)
+    if (d == 0) n = 0, overflow = false;
+  TG_CHECK(!overflow, "{}: shape {} has more elements than int64 holds", op, shape_str(s));
+  TG_CHECK(!__builtin_mul_overflow(n, int64_t(element_size), &bytes), "{}: shape {} needs {} elements of {} bytes, more "
+           "bytes than int64 holds", op, shape_str(s), n, element_size);
   return n;
 }
 

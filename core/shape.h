@@ -9,7 +9,11 @@ namespace tg {
 using Shape = std::vector<int64_t>;
 constexpr int kMaxDims = 8;
 
+// The element count; raises when the product leaves int64 (a shape no tensor can have).
 int64_t numel(const Shape& s);
+// The element count of a tensor about to be created by `op`, checked: no negative dims, and the
+// count and its size in bytes (times `element_size`) fit in int64. The error names op and shape.
+int64_t checked_numel(const Shape& s, size_t element_size, const char* op);
 std::string shape_str(const Shape& s);  // "(2, 3)"
 Shape contiguous_strides(const Shape& s);
 // Normalises a possibly negative axis for a tensor of `ndim` dims; `op` names the caller in errors.

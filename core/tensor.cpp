@@ -2,6 +2,8 @@
 // (backward, to, reshape, clone) are defined next to their ops in autograd/.
 #include "core/tensor.h"
 
+#include <new>
+
 #include "core/backend.h"
 
 namespace tg {
@@ -11,12 +13,21 @@ Storage::Storage(size_t bytes, Device device) : bytes(bytes), device(device) {
 }
 Storage::~Storage() { backend(device).deallocate(data, bytes); }
 
-Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
-  for (int64_t d : shape) TG_CHECK(d >= 0, "empty: negative dimension in shape {}", shape_str(shape));
+Tensor Tensor::empty(const Shape& shape, DType dtype, Device device, const char* op) {
+  int64_t n = checked_numel(shape, dtype_size(dtype), op);
+  size_t bytes = size_t(n) * dtype_size(dtype);
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
   impl->dtype = dtype;
-  impl->storage = std::make_shared<Storage>(size_t(tg::numel(shape)) * dtype_size(dtype), device);
+  try {
+    impl->storage = std::make_shared<Storage>(bytes, device);
+  } catch (const std::bad_alloc&) {
+    fail("{}: out of memory allocating {} {} on {} ({} bytes)", op, dtype_name(dtype), shape_str(shape), device.str(),
+         bytes);
+  } catch (const Error& e) {  // the device's own out-of-memory report, with its counts
+    fail("{}: cannot allocate {} {} on {} ({} bytes): {}", op, dtype_name(dtype), shape_str(shape), device.str(), bytes,
+         e.what());
+  }
   return Tensor(std::move(impl));
 }
 
@@ -33,14 +44,18 @@ T* Tensor::data_ptr() const {
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
-  std::vector<T> out(static_cast<size_t>(numel()));
-  dispatch_dtype(dtype(), [&](auto tag) {
-    using S = decltype(tag);
-    std::vector<S> host(out.size());
-    backend(device()).copy_to_host(host.data(), data(), nbytes());
-    for (size_t i = 0; i < out.size(); ++i) out[i] = cast_element<T>(host[i]);  // core/dtype.h's rule
-  });
-  return out;
+  try {
+    std::vector<T> out(static_cast<size_t>(numel()));
+    dispatch_dtype(dtype(), [&](auto tag) {
+      using S = decltype(tag);
+      std::vector<S> host(out.size());
+      backend(device()).copy_to_host(host.data(), data(), nbytes());
+      for (size_t i = 0; i < out.size(); ++i) out[i] = cast_element<T>(host[i]);  // core/dtype.h's rule
+    });
+    return out;
+  } catch (const std::bad_alloc&) {
+    fail("to_vector: out of host memory copying {} to a vector of {}", describe(*this), dtype_name(dtype_of<T>::value));
+  }
 }
 
 template <class T>

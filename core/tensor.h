@@ -56,8 +56,11 @@ class Tensor {
   Tensor() = default;
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
   // A new uninitialised tensor, on the device given (ops pass their inputs'); tg::empty in
-  // core/creation.h is the user-facing one, which follows the default device.
-  static Tensor empty(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu);
+  // core/creation.h is the user-facing one, which follows the default device. A shape whose size
+  // overflows, or memory the device refuses (std::bad_alloc included), raises tg::Error naming
+  // `op` (the user-facing function creating it), the shape, dtype and device.
+  static Tensor empty(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu,
+                      const char* op = "empty");
 
   bool defined() const { return impl_ != nullptr; }
   const Shape& shape() const { return impl().shape; }

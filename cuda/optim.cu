@@ -30,6 +30,10 @@ __global__ void adam_kernel(AdamChunk chunk) {
     float v = s.beta2 * t.v[i] + (1 - s.beta2) * g * g;
     t.m[i] = m;
     t.v[i] = v;
+    if (t.v_max) {  // AMSGrad: divide by the running max of v
+      v = fmaxf(t.v_max[i], v);
+      t.v_max[i] = v;
+    }
     t.param[i] = p - step * m / (sqrtf(v) * inv_sqrt_bc2 + s.eps);
   }
 }

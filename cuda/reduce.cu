@@ -121,8 +121,8 @@ __global__ void softmax_kernel(T* out, const T* in, int64_t rows, int64_t n, boo
     for (int64_t j = threadIdx.x; j < n; j += blockDim.x) s += exp_of(C(x[j]) - m);
     s = block_reduce(s, shared, active, [](C a, C b) { return a + b; });
     if (log) {
-      C lse = m + log_of(s);
-      for (int64_t j = threadIdx.x; j < n; j += blockDim.x) y[j] = T(C(x[j]) - lse);
+      C log_s = log_of(s);  // (x - m) - log s keeps full precision far from zero, as on the CPU
+      for (int64_t j = threadIdx.x; j < n; j += blockDim.x) y[j] = T((C(x[j]) - m) - log_s);
     } else {
       C inv = C(1) / s;
       for (int64_t j = threadIdx.x; j < n; j += blockDim.x) y[j] = T(exp_of(C(x[j]) - m) * inv);

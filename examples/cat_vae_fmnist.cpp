@@ -52,11 +52,11 @@ void write_pictures(const models::CategoricalVae& vae, const data::LabeledImages
   Tensor uniform = zeros({64, c.latents, c.classes}, {.device = test.images.device()});
   Tensor prior = Categorical::from_logits(uniform).sample(gen);
   util::write_image_grid(o.out + "/samples.png", "64 samples: decode(z), z uniform over 20 x 10 classes",
-                         sigmoid(vae.decode(one_hot(prior, c.classes))).to_vector(), 8, 8);
+                         sigmoid(vae.decode(one_hot(prior, c.classes, DType::f32))).to_vector(), 8, 8);
 
   // 32 test images, each beside decode(argmax q(z|x)).
   Tensor x = slice(test.images, 0, 0, 32);
-  Tensor mode = one_hot(argmax(vae.encode(x), -1), c.classes);
+  Tensor mode = one_hot(argmax(vae.encode(x), -1), c.classes, DType::f32);
   std::vector<float> originals = x.to_vector(), recon = sigmoid(vae.decode(mode)).to_vector(), pairs;
   for (int i = 0; i < 32; ++i)
     for (const auto* src : {&originals, &recon})
@@ -84,7 +84,9 @@ int run(const Options& o) {
   models::CategoricalVae vae({}, gen);
   vae.to(o.device);  // before the optimizer takes the parameters
   nn::Adam opt(vae.parameters(), {.lr = o.lr});
-  data::DataLoader loader(train.images, Tensor(), o.batch, /*shuffle=*/true, /*drop_last=*/true, uint64_t(o.seed));
+  // drop_last=false (PyTorch's default): a data set smaller than one batch still trains
+  data::DataLoader loader(train.images, Tensor(), o.batch, /*shuffle=*/true, /*drop_last=*/false, uint64_t(o.seed));
+  TG_CHECK(loader.num_batches() > 0, "no training images in {}", o.data);
   util::create_output_dir(o.out);
   fmt::print("Fashion-MNIST: {} train, {} test images; categorical VAE 784-512-256-(20x10)-256-512-784; "
              "estimator {}{}; Adam lr {}, batch {}, {} epochs, on {}\n",
@@ -171,7 +173,7 @@ int main(int argc, char** argv) {
       o.estimator != "reinforce-ema")
     return args.error(fmt::format("--estimator must be gumbel, st-gumbel, reinforce-loo or reinforce-ema, got '{}'",
                                   o.estimator));
-  if (o.epochs < 1) return args.error(fmt::format("--epochs must be at least 1, got {}", o.epochs));
+  if (o.epochs < 1 || o.epochs > 10000) return args.error(fmt::format("--epochs must be in [1, 10000], got {}", o.epochs));
   if (o.batch < 1 || o.batch > 60000) return args.error(fmt::format("--batch must be in [1, 60000], got {}", o.batch));
   if (o.samples < 2 || o.samples > 1024)
     return args.error(fmt::format("--samples must be in [2, 1024], got {}", o.samples));

@@ -163,7 +163,8 @@ int main(int argc, char** argv) {
   args.add_device(&o.device);
   if (auto exit_code = args.parse(argc, argv)) return *exit_code;
 
-  if (o.steps < 1) return args.error(fmt::format("--steps must be at least 1, got {}", o.steps));
+  if (o.steps < 1 || o.steps > 10000000)
+    return args.error(fmt::format("--steps must be in [1, 10000000], got {}", o.steps));
   if (o.seed < 0) return args.error(fmt::format("--seed must be >= 0, got {}", o.seed));
   if (!(o.lr > 0)) return args.error(fmt::format("--lr must be positive, got {}", o.lr));
   if (o.hidden < 1 || o.hidden > 4096)

@@ -115,8 +115,10 @@ RunResult train(const RunSpec& spec, const Options& o, const data::LabeledImages
   if (spec.dtype != DType::f32) master.emplace(model, spec.dtype);
   nn::Adam opt(master ? master->parameters() : model.parameters(), {.lr = o.lr});
   nn::amp::LossScaler scaler({.growth_interval = o.growth_interval, .enabled = spec.loss_scaling});
-  data::DataLoader loader(train_set.images, train_set.labels, o.batch, /*shuffle=*/true, /*drop_last=*/true,
+  // drop_last=false (PyTorch's default): a data set smaller than one batch still trains
+  data::DataLoader loader(train_set.images, train_set.labels, o.batch, /*shuffle=*/true, /*drop_last=*/false,
                           uint64_t(o.seed));
+  TG_CHECK(loader.num_batches() > 0, "no training images in {}", o.data);
 
   RunResult r;
   int64_t steps = loader.num_batches(), zeros = 0, sampled = 0;
@@ -286,14 +288,15 @@ int main(int argc, char** argv) {
   args.add_device(&o.device);
   if (auto exit_code = args.parse(argc, argv)) return *exit_code;
 
-  if (o.epochs < 1) return args.error(fmt::format("--epochs must be at least 1, got {}", o.epochs));
+  if (o.epochs < 1 || o.epochs > 1000) return args.error(fmt::format("--epochs must be in [1, 1000], got {}", o.epochs));
   if (o.batch < 1 || o.batch > 60000) return args.error(fmt::format("--batch must be in [1, 60000], got {}", o.batch));
   if (o.hidden < 1 || o.hidden > 16384)
     return args.error(fmt::format("--hidden must be in [1, 16384], got {}", o.hidden));
   if (!(o.lr > 0)) return args.error(fmt::format("--lr must be positive, got {}", o.lr));
-  if (o.growth_interval < 1)
-    return args.error(fmt::format("--growth-interval must be at least 1, got {}", o.growth_interval));
-  if (o.sample_every < 1) return args.error(fmt::format("--sample-every must be at least 1, got {}", o.sample_every));
+  if (o.growth_interval < 1 || o.growth_interval > 1000000000)
+    return args.error(fmt::format("--growth-interval must be in [1, 1e9], got {}", o.growth_interval));
+  if (o.sample_every < 1 || o.sample_every > 1000000000)
+    return args.error(fmt::format("--sample-every must be in [1, 1e9], got {}", o.sample_every));
   if (o.seed < 0) return args.error(fmt::format("--seed must be >= 0, got {}", o.seed));
   if (o.out.empty()) return args.error("--out must name a folder");
   return args.run_reporting_errors([&] { return run(o); });

@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include "core/backend.h"
 #include "data/dataloader.h"
@@ -57,16 +58,6 @@ std::string join(const std::vector<double>& v) {
   return s;
 }
 
-std::vector<double> split(const std::string& s) {
-  std::vector<double> v;
-  for (size_t begin = 0; begin < s.size();) {
-    size_t end = std::min(s.find(',', begin), s.size());
-    v.push_back(std::stod(s.substr(begin, end - begin)));
-    begin = end + 1;
-  }
-  return v;
-}
-
 nn::Metadata to_metadata(const RunState& s, const Options& o, const Generator& gen) {
   return {{"epoch", std::to_string(s.epoch)}, {"batch", std::to_string(s.batch)},
           {"epoch_loss_sum", fmt::format("{}", s.epoch_loss_sum)},
@@ -76,21 +67,34 @@ nn::Metadata to_metadata(const RunState& s, const Options& o, const Generator& g
           {"batch_size", std::to_string(o.batch)}, {"lr", fmt::format("{}", o.lr)}};
 }
 
-RunState from_metadata(const nn::Metadata& m, const std::string& path, const Options& o, Generator& gen) {
+// Every value is parsed whole and range-checked (nn::metadata_int & co. name the key and the file):
+// a resumed run must not start from an epoch past the end, a batch outside the epoch, or an
+// optimizer whose step count disagrees with them.
+RunState from_metadata(const nn::Metadata& m, const std::string& path, const Options& o, int64_t steps,
+                       const nn::Optimizer& opt, Generator& gen) {
   auto at = [&](const char* key) { return nn::metadata_at(m, key, path); };
   for (auto [key, want] : {std::pair{"seed", std::to_string(o.seed)}, {"batch_size", std::to_string(o.batch)},
                            {"lr", fmt::format("{}", o.lr)}})
     TG_CHECK(at(key) == want, "--resume: {} was written with {} {}, but this run has {}; pass the same flags",
              path, key, at(key), want);
   RunState s;
-  s.epoch = std::stoll(at("epoch"));
-  s.batch = std::stoll(at("batch"));
-  s.epoch_loss_sum = std::stod(at("epoch_loss_sum"));
-  s.epoch_train_seconds = std::stod(at("epoch_train_seconds"));
-  s.train_loss = split(at("train_loss"));
-  s.test_loss = split(at("test_loss"));
-  s.step_ms = split(at("step_ms"));
-  gen.set_state(uint64_t(o.seed), std::stoull(at("generator_offset")));
+  s.epoch = nn::metadata_int(m, "epoch", path, 0, o.epochs);
+  s.batch = nn::metadata_int(m, "batch", path, 0, steps - 1);
+  s.epoch_loss_sum = nn::metadata_double(m, "epoch_loss_sum", path);
+  s.epoch_train_seconds = nn::metadata_double(m, "epoch_train_seconds", path);
+  s.train_loss = nn::metadata_doubles(m, "train_loss", path);
+  s.test_loss = nn::metadata_doubles(m, "test_loss", path);
+  s.step_ms = nn::metadata_doubles(m, "step_ms", path);
+  for (const auto* v : {&s.train_loss, &s.test_loss, &s.step_ms})
+    TG_CHECK(int64_t(v->size()) == s.epoch, "--resume: {} is at epoch {} but lists {} per-epoch values", path,
+             s.epoch, v->size());
+  // Adam counts its steps: epoch * steps + batch of them must have been taken
+  int64_t taken = s.epoch * steps + s.batch;
+  nn::StateDict state = opt.state_dict();
+  int64_t step = state.contains("state.0.step") ? state.at("state.0.step").item<int64_t>() : 0;
+  TG_CHECK(step == taken, "--resume: {} says epoch {}, batch {} ({} steps of {} a epoch) but its optimizer took {} "
+           "steps", path, s.epoch, s.batch, taken, steps, step);
+  gen.set_state(uint64_t(o.seed), uint64_t(nn::metadata_int(m, "generator_offset", path, 0, INT64_MAX)));
   return s;
 }
 
@@ -106,16 +110,20 @@ double test_neg_elbo(const models::Vae& vae, const Tensor& images, uint64_t seed
   return total / double(images.size(0));
 }
 
-double test_iwae(const models::Vae& vae, const Tensor& images, int64_t k, uint64_t seed) {
+// Images go through in chunks of about 50,000 / K (at most 500), so the K x chunk x 784 decoder
+// outputs stay near 160 MB whatever K. Returns nothing when Ctrl-C stops it.
+std::optional<double> test_iwae(const models::Vae& vae, const Tensor& images, int64_t k, uint64_t seed) {
   Generator gen(seed);
   double total = 0;
-  util::ProgressBar bar((images.size(0) + 499) / 500, fmt::format("IWAE K={}", k));
-  for (int64_t i = 0; i < images.size(0); i += 500) {
-    Tensor x = slice(images, 0, i, std::min(i + 500, images.size(0)));
+  const int64_t chunk = std::clamp<int64_t>(50000 / k, 1, 500), n = images.size(0);
+  util::ProgressBar bar((n + chunk - 1) / chunk, fmt::format("IWAE K={}", k));
+  for (int64_t i = 0; i < n; i += chunk) {
+    if (g_interrupted) return std::nullopt;
+    Tensor x = slice(images, 0, i, std::min(i + chunk, n));
     total += sum(vae.iwae_neg_log_likelihood(x, k, gen)).item<double>();
-    bar.update(i / 500 + 1);
+    bar.update(i / chunk + 1);
   }
-  return total / double(images.size(0));
+  return total / double(n);
 }
 
 // Pixel probabilities sigmoid(logits) of decoded latents, as a host vector (N * 784).
@@ -200,24 +208,28 @@ int run(const Options& o) {
   models::Vae vae({.input = 784, .hidden = o.hidden, .latent = o.latent}, gen);
   vae.to(o.device);  // before the optimizer takes the parameters
   nn::Adam opt(vae.parameters(), {.lr = o.lr});
-  data::DataLoader loader(train.images, Tensor(), o.batch, /*shuffle=*/true, /*drop_last=*/true, uint64_t(o.seed));
+  // drop_last=false (PyTorch's default): the last partial batch trains too, so a data set smaller
+  // than one batch still takes a step instead of none (and NaN means)
+  data::DataLoader loader(train.images, Tensor(), o.batch, /*shuffle=*/true, /*drop_last=*/false, uint64_t(o.seed));
+  const int64_t steps = loader.num_batches();
+  TG_CHECK(steps > 0, "no training images in {}", o.data);
   util::create_output_dir(o.out);
   const std::string checkpoint = o.out + "/checkpoint.safetensors";
 
   RunState s;
   if (o.resume) {
-    s = from_metadata(nn::load_checkpoint(checkpoint, vae, opt), checkpoint, o, gen);
+    s = from_metadata(nn::load_checkpoint(checkpoint, vae, opt), checkpoint, o, steps, opt, gen);
     fmt::print("resumed from {} at epoch {}, batch {}\n", checkpoint, s.epoch + 1, s.batch);
   }
   fmt::print("Fashion-MNIST: {} train, {} test images; VAE 784-{}-{}-{}-784; Adam lr {}, batch {}, {} epochs on {}\n",
              train.images.size(0), test.images.size(0), o.hidden, o.latent, o.hidden, o.lr, o.batch, o.epochs,
              o.device.str());
   std::signal(SIGINT, on_sigint);
-  const int64_t steps = loader.num_batches();
   int64_t steps_this_run = 0;
   for (; s.epoch < o.epochs; ++s.epoch, s.batch = 0, s.epoch_loss_sum = 0, s.epoch_train_seconds = 0) {
     loader.set_epoch(s.epoch);
-    util::ProgressBar bar(steps, fmt::format("epoch {}/{}", s.epoch + 1, o.epochs));
+    // a resumed epoch starts at s.batch: the bar's rate and ETA count only this run's steps
+    util::ProgressBar bar(steps, fmt::format("epoch {}/{}", s.epoch + 1, o.epochs), stderr, s.batch);
     for (; s.batch < steps; ++s.batch) {
       auto t0 = std::chrono::steady_clock::now();
       Tensor loss = mean(vae.loss(loader.batch(s.batch).inputs.to(o.device), gen).neg_elbo);
@@ -253,7 +265,12 @@ int run(const Options& o) {
   TG_CHECK(!s.test_loss.empty(), "nothing to report: the checkpoint says all {} epochs are done", o.epochs);
 
   vae.eval();
-  double iwae = test_iwae(vae, test.images, o.iwae_k, uint64_t(o.seed) + 3);
+  std::optional<double> iwae_or_stop = test_iwae(vae, test.images, o.iwae_k, uint64_t(o.seed) + 3);
+  if (!iwae_or_stop) {  // Ctrl-C: the trained model is in the checkpoint already
+    fmt::print("\ninterrupted during the final evaluation; the trained model is in {}\n", checkpoint);
+    return 130;
+  }
+  double iwae = *iwae_or_stop;
   write_pictures(vae, test, s, o);
   util::CsvWriter csv(o.out + "/metrics.csv", {"epoch", "train_neg_elbo", "test_neg_elbo", "step_ms"});
   for (size_t e = 0; e < s.train_loss.size(); ++e)
@@ -295,7 +312,7 @@ int main(int argc, char** argv) {
   args.add_device(&o.device);
   if (auto exit_code = args.parse(argc, argv)) return *exit_code;
 
-  if (o.epochs < 1) return args.error(fmt::format("--epochs must be at least 1, got {}", o.epochs));
+  if (o.epochs < 1 || o.epochs > 10000) return args.error(fmt::format("--epochs must be in [1, 10000], got {}", o.epochs));
   if (o.batch < 1 || o.batch > 60000) return args.error(fmt::format("--batch must be in [1, 60000], got {}", o.batch));
   if (o.latent < 1 || o.latent > 4096)
     return args.error(fmt::format("--latent must be in [1, 4096], got {}", o.latent));
@@ -303,7 +320,9 @@ int main(int argc, char** argv) {
     return args.error(fmt::format("--hidden must be in [1, 16384], got {}", o.hidden));
   if (!(o.lr > 0)) return args.error(fmt::format("--lr must be positive, got {}", o.lr));
   if (o.seed < 0) return args.error(fmt::format("--seed must be >= 0, got {}", o.seed));
-  if (o.iwae_k < 1) return args.error(fmt::format("--iwae-k must be at least 1, got {}", o.iwae_k));
+  // K samples of every test image: time grows with K (memory does not: test_iwae shrinks its chunks)
+  if (o.iwae_k < 1 || o.iwae_k > 10000)
+    return args.error(fmt::format("--iwae-k must be in [1, 10000], got {}", o.iwae_k));
   if (o.stop_after < 0) return args.error(fmt::format("--stop-after must be >= 0, got {}", o.stop_after));
   if (o.out.empty()) return args.error("--out must name a folder");
   return args.run_reporting_errors([&] { return run(o); });

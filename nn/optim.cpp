@@ -82,6 +82,10 @@ void Optimizer::load_state_dict(const StateDict& state) {
     if (name == "step") {
       TG_CHECK(value.dtype() == DType::i64 && value.numel() == 1, "{}.load_state_dict: '{}' must be one i64 "
                "value, got {}", name_, key, describe(value));
+      // state exists only after a first step; past 2^53 steps the bias corrections are exactly 1
+      int64_t step = value.item<int64_t>();
+      TG_CHECK(step >= 1 && step <= (int64_t(1) << 53), "{}.load_state_dict: '{}' is {}, outside [1, 2^53]", name_,
+               key, step);
       fresh[i].set(name, value.to(Device::cpu).clone());
     } else {
       TG_CHECK(value.shape() == p.shape() && value.dtype() == p.dtype(), "{}.load_state_dict: '{}' is {} but "
@@ -153,10 +157,12 @@ void Adam::step() {
       s.set("step", scalar_tensor(0, {.dtype = DType::i64, .device = Device::cpu}));  // a host counter, as in torch
       s.set("exp_avg", zeros_like(p));
       s.set("exp_avg_sq", zeros_like(p));
+      if (o.amsgrad) s.set("max_exp_avg_sq", zeros_like(p));
     }
     int64_t t = ++s.at("step").data_ptr<int64_t>()[0];
     double bc1 = 1 - std::pow(o.beta1, double(t)), bc2 = 1 - std::pow(o.beta2, double(t));
     Tensor m = s.at("exp_avg"), v = s.at("exp_avg_sq");
+    Tensor v_max = o.amsgrad ? s.at("max_exp_avg_sq") : Tensor();
 
     if (p.dtype() == DType::f32) {  // m and v are this optimizer's own tensors: updated in place
       if (p.device() != fused_device) flush(fused_device);
@@ -166,7 +172,8 @@ void Adam::step() {
       m.bump_version();
       v.bump_version();
       fused.push_back({static_cast<float*>(p.data()), static_cast<const float*>(g.data()),
-                       static_cast<float*>(m.data()), static_cast<float*>(v.data()), p.numel(),
+                       static_cast<float*>(m.data()), static_cast<float*>(v.data()),
+                       v_max.defined() ? static_cast<float*>(v_max.data()) : nullptr, p.numel(),
                        {float(lr_), float(o.beta1), float(o.beta2), float(o.eps), float(o.weight_decay), decoupled_,
                         float(bc1), float(bc2)}});
       continue;
@@ -176,7 +183,11 @@ void Adam::step() {
     else if (o.weight_decay != 0) g = add(g, mul(pv, o.weight_decay));
     m = add(mul(m, o.beta1), mul(g, 1 - o.beta1));
     v = add(mul(v, o.beta2), mul(square(g), 1 - o.beta2));
-    Tensor denom = add(mul(sqrt(v), 1 / std::sqrt(bc2)), o.eps);
+    if (o.amsgrad) {
+      v_max = maximum(v_max, v);
+      s.set("max_exp_avg_sq", v_max);
+    }
+    Tensor denom = add(mul(sqrt(o.amsgrad ? v_max : v), 1 / std::sqrt(bc2)), o.eps);
     copy_(p, sub(pv, mul(div(m, denom), lr_ / bc1)), name_);
     s.set("exp_avg", m);
     s.set("exp_avg_sq", v);

@@ -8,6 +8,7 @@
 //   Adam:  g += wd p (AdamW instead: p -= lr wd p);
 //          m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
 //          p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+//          (amsgrad: v_max = max(v_max, v) replaces v in the denominator)
 #pragma once
 #include <string>
 #include <vector>
@@ -69,6 +70,7 @@ struct AdamOptions {
   double beta1 = 0.9, beta2 = 0.999;
   double eps = 1e-8;
   double weight_decay = 0;  // Adam: L2 added to the gradient; AdamW: decoupled decay of p
+  bool amsgrad = false;      // AMSGrad: keep max_exp_avg_sq, the running max of exp_avg_sq
 };
 
 class Adam : public Optimizer {
@@ -79,7 +81,10 @@ class Adam : public Optimizer {
 
  protected:
   Adam(std::vector<Tensor> params, AdamOptions options, bool decoupled, std::string name);
-  std::vector<std::string> state_names() const override { return {"step", "exp_avg", "exp_avg_sq"}; }
+  std::vector<std::string> state_names() const override {
+    if (options.amsgrad) return {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
+    return {"step", "exp_avg", "exp_avg_sq"};
+  }
 
  private:
   bool decoupled_;

@@ -186,7 +186,10 @@ class LoopbackBackend final : public Backend {
   }
   void adam_update(const std::vector<AdamTensor>& tensors) override {
     std::vector<AdamTensor> h = tensors;
-    for (AdamTensor& a : h) a.param = host(a.param), a.grad = host(a.grad), a.m = host(a.m), a.v = host(a.v);
+    for (AdamTensor& a : h) {
+      a.param = host(a.param), a.grad = host(a.grad), a.m = host(a.m), a.v = host(a.v);
+      if (a.v_max) a.v_max = host(a.v_max);
+    }
     cpu().adam_update(h);
   }
   bool all_finite(DType t, const void* i, int64_t n) override { return cpu().all_finite(t, host(i), n); }

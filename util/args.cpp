@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <set>
 
 #include "core/backend.h"
 #include "core/error.h"
@@ -61,6 +62,7 @@ std::string ArgParser::assign(const Flag& flag, const std::string& text) {
 }
 
 std::optional<int> ArgParser::parse(int argc, char** argv) {
+  std::set<std::string> seen;  // a flag given twice is a mistake (which one should win?), not a silent override
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -74,6 +76,7 @@ std::optional<int> ArgParser::parse(int argc, char** argv) {
     for (const Flag& f : flags_)
       if (f.name == name) flag = &f;
     if (!flag) return error(fmt::format("unknown flag --{}", name));
+    if (!seen.insert(name).second) return error(fmt::format("--{} is given more than once", name));
     if (auto* b = std::get_if<bool*>(&flag->target)) {
       if (eq != std::string::npos) return error(fmt::format("--{} is a switch and takes no value", name));
       **b = true;

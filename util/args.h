@@ -25,7 +25,7 @@ class ArgParser {
   void add_device(Device* value);
 
   // Parses argv. Returns the exit code when the program should stop now: 0 after --help (usage on
-  // stdout), 2 after an unknown flag or a bad value (the error and usage on stderr).
+  // stdout), 2 after an unknown flag, a flag given twice or a bad value (the error and usage on stderr).
   std::optional<int> parse(int argc, char** argv);
   // For checks after parse: prints "error: <message>" and the usage to stderr, returns 2.
   int error(const std::string& message) const;

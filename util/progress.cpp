@@ -18,18 +18,26 @@ std::string clock_text(double seconds) {
 
 }  // namespace
 
-ProgressBar::ProgressBar(int64_t total, std::string label, std::FILE* out)
+ProgressBar::ProgressBar(int64_t total, std::string label, std::FILE* out, int64_t already_done)
     : total_(std::max<int64_t>(total, 1)), label_(std::move(label)), out_(out), tty_(isatty(fileno(out)) != 0),
-      start_(Clock::now()), last_draw_(start_) {}
+      start_(Clock::now()), last_draw_(start_) {
+  first_ = done_ = std::clamp<int64_t>(already_done, 0, total_);
+  last_decile_ = 10 * done_ / total_;
+}
+
+double ProgressBar::rate() const {
+  double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+  return elapsed > 0 ? double(done_ - first_) / elapsed : 0;
+}
 
 ProgressBar::~ProgressBar() {
-  if (!finished_ && done_ > 0) finish();
+  if (!finished_ && done_ > first_) finish();
 }
 
 std::string ProgressBar::line() const {
   constexpr int kWidth = 24;
   double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-  double rate = elapsed > 0 ? double(done_) / elapsed : 0;
+  double rate = this->rate();
   int filled = int(kWidth * done_ / total_);
   std::string bar = std::string(size_t(filled), '#') + std::string(size_t(kWidth - filled), '.');
   std::string timing = done_ >= total_ ? fmt::format("{:.0f} it/s, {}", rate, clock_text(elapsed))

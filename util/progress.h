@@ -11,18 +11,22 @@ namespace tg::util {
 
 class ProgressBar {
  public:
-  ProgressBar(int64_t total, std::string label, std::FILE* out = stderr);
+  // `already_done` units were done before this run (a resumed epoch): the bar starts there, and
+  // the rate and ETA count only the units done since.
+  ProgressBar(int64_t total, std::string label, std::FILE* out = stderr, int64_t already_done = 0);
   // After unit `done` of total (1-based); `status` is shown after the counter, e.g. "loss 0.12".
   void update(int64_t done, const std::string& status = "");
   // Draws the final state and ends the line (also called by the destructor if needed).
   void finish();
+  // Units per second done since construction (excluding already_done).
+  double rate() const;
   ~ProgressBar();
 
  private:
   std::string line() const;
   using Clock = std::chrono::steady_clock;
 
-  int64_t total_, done_ = 0;
+  int64_t total_, done_ = 0, first_ = 0;
   std::string label_, status_;
   std::FILE* out_;
   bool tty_;

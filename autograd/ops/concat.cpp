@@ -1,5 +1,5 @@
-// slice, cat and stack: copies of contiguous blocks along one axis. The gradient of a slice
-// is the slice of dy padded with zeros (a cat), the gradient of cat is the slices of dy.
+// slice, cat and stack: copies of blocks along one axis. The gradient of a slice is the slice of
+// dy padded with zeros (a cat; an index_add when it has a step), the gradient of cat is the slices of dy.
 #include <algorithm>
 
 #include "autograd/node.h"
@@ -23,30 +23,38 @@ void copy_block(Tensor& dst, const Tensor& src, int64_t axis, int64_t offset) {
 
 }  // namespace
 
-Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t end) {
+// out = x[start:end:step] along `axis`: x read with the axis stride times step.
+Tensor slice(const Tensor& x, int64_t axis, int64_t start, int64_t end, int64_t step) {
   int64_t a = normalize_axis(axis, x.dim(), "slice");
+  TG_CHECK(step > 0, "slice: step must be positive, got {} (for {})", step, describe(x));
   int64_t n = x.shape()[size_t(a)];
   if (start < 0) start += n;
   if (end < 0) end += n;
   start = std::clamp<int64_t>(start, 0, n);
   end = std::clamp<int64_t>(end, start, n);
   Shape shape = x.shape();
-  shape[size_t(a)] = end - start;
+  shape[size_t(a)] = (end - start + step - 1) / step;
   Shape strides = contiguous_strides(x.shape());
   Tensor out = Tensor::empty(shape, x.dtype(), x.device());
   if (out.numel() > 0) {
-    CopyPlan plan = make_copy_plan(shape, contiguous_strides(shape), strides);
+    Shape in_strides = strides;
+    in_strides[size_t(a)] *= step;
+    CopyPlan plan = make_copy_plan(shape, contiguous_strides(shape), in_strides);
     const char* base = static_cast<const char*>(x.data()) + size_t(start * strides[size_t(a)]) * dtype_size(x.dtype());
     backend(x.device()).copy_strided(x.dtype(), out.data(), base, plan);
   }
   if (needs_grad(x))
-    record(Op::Slice, out, {x}, [from = x.shape(), a, start, end](const Tensor& dy, Node&) -> Grads {
+    record(Op::Slice, out, {x}, [from = x.shape(), a, start, end, step](const Tensor& dy, Node&) -> Grads {
+      TensorOptions opts{.dtype = dy.dtype(), .device = dy.device()};
+      if (step > 1) {  // dx = zeros with dy added at rows start, start + step, ...
+        Tensor rows = arange(double(start), double(end), double(step), {.dtype = DType::i64, .device = dy.device()});
+        return {index_add(zeros(from, opts), a, rows, dy)};
+      }
       // dx = [zeros before, dy, zeros after] along the axis
       std::vector<Tensor> parts;
       Shape before = from, after = from;
       before[size_t(a)] = start;
       after[size_t(a)] = from[size_t(a)] - end;
-      TensorOptions opts{.dtype = dy.dtype(), .device = dy.device()};
       if (start > 0) parts.push_back(zeros(before, opts));
       parts.push_back(dy);
       if (after[size_t(a)] > 0) parts.push_back(zeros(after, opts));

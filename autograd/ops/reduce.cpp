@@ -1,6 +1,8 @@
-// Reductions. sum and max/min are primitives; mean, logsumexp and var are composed from them,
-// so their gradients need no rule of their own.
+// Reductions. sum and amax/amin are primitives; mean, logsumexp, var and max/min along an axis
+// (a gather at the argmax) are composed from them, so their gradients need no rule of their own.
 #include "autograd/ops/reduce.h"
+
+#include <algorithm>
 
 #include "autograd/node.h"
 #include "autograd/ops/elementwise.h"
@@ -41,10 +43,12 @@ Tensor mean(const Tensor& x, const Axes& axes, bool keepdim) {
   return mul(sum(x, ax, keepdim), 1.0 / double(reduced_count(x.shape(), ax)));
 }
 
-// max over axes: dx = dy at the positions equal to the max, divided by how many there are.
+// amax over axes: dx = dy at the positions equal to the max, divided by how many there are. A
+// NaN max matches no position, so the count is 0 and the slice's gradient NaN (dy/0 * 0), as in
+// PyTorch's amax.
 static Tensor extremum(Op op, ReduceOp k, const Tensor& x, const Axes& axes, bool keepdim) {
   std::vector<int64_t> ax = raw::normalize_axes(axes, x.dim(), op);
-  TG_CHECK(x.numel() > 0, "{}: empty tensor {} has no {}", op_name(op), describe(x), op == Op::Max ? "max" : "min");
+  TG_CHECK(x.numel() > 0, "{}: empty tensor {} has no {}", op_name(op), describe(x), k == ReduceOp::Max ? "max" : "min");
   Tensor kept = raw::reduce_keepdim(k, x, ax);
   Tensor out = raw::view(kept, raw::reduced_shape(x.shape(), ax, keepdim));
   if (needs_grad(x))
@@ -55,8 +59,28 @@ static Tensor extremum(Op op, ReduceOp k, const Tensor& x, const Axes& axes, boo
     }, {.tensors = {x, kept}});
   return out;
 }
-Tensor max(const Tensor& x, const Axes& axes, bool keepdim) { return extremum(Op::Max, ReduceOp::Max, x, axes, keepdim); }
-Tensor min(const Tensor& x, const Axes& axes, bool keepdim) { return extremum(Op::Min, ReduceOp::Min, x, axes, keepdim); }
+Tensor amax(const Tensor& x, const Axes& axes, bool keepdim) { return extremum(Op::Amax, ReduceOp::Max, x, axes, keepdim); }
+Tensor amin(const Tensor& x, const Axes& axes, bool keepdim) { return extremum(Op::Amin, ReduceOp::Min, x, axes, keepdim); }
+Tensor max(const Tensor& x) { return extremum(Op::Max, ReduceOp::Max, x, {}, false); }
+Tensor min(const Tensor& x) { return extremum(Op::Min, ReduceOp::Min, x, {}, false); }
+
+static Tensor arg_extremum(Op op, bool is_max, const Tensor& x, int64_t axis, bool keepdim);
+
+// values = x gathered at argmax: gather's backward scatters dy to that one index per slice, which
+// is PyTorch's rule for max(dim) (no split on ties). A 0-d x is its own max along axis 0 or -1.
+static ValuesIndices extremum_along(Op op, bool is_max, const Tensor& x, int64_t axis, bool keepdim) {
+  if (x.dim() == 0) {
+    normalize_axis(axis, 1, op_name(op));  // 0 or -1
+    return extremum_along(op, is_max, reshape(x, {1}), 0, false);
+  }
+  int64_t a = normalize_axis(axis, x.dim(), op_name(op));
+  Tensor idx = arg_extremum(op, is_max, x, a, /*keepdim=*/true);
+  Tensor values = gather(x, a, idx);
+  if (!keepdim) return {squeeze(values, a), squeeze(idx, a)};
+  return {values, idx};
+}
+ValuesIndices max(const Tensor& x, int64_t axis, bool keepdim) { return extremum_along(Op::Max, true, x, axis, keepdim); }
+ValuesIndices min(const Tensor& x, int64_t axis, bool keepdim) { return extremum_along(Op::Min, false, x, axis, keepdim); }
 
 // logsumexp(x) = m + log(sum(exp(x - m))), m = max(x) held constant (it cancels in the gradient,
 // which is softmax(x)); a row of -inf gives m = 0 so the result is -inf, not NaN.
@@ -80,9 +104,12 @@ Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) 
   // f32 inside for half x: squares of f16 values overflow from 256 up
   if (is_half(x.dtype())) return cast(var(upcast_half(x), ax, correction, keepdim), x.dtype());
   int64_t n = reduced_count(x.shape(), ax);
-  TG_CHECK(n - correction > 0, "var: {} elements with correction {} leave no degrees of freedom", n, correction);
+  TG_CHECK(correction >= 0, "{}: correction {} is negative", op_name(Op::Var), correction);
+  // divisor max(N - correction, 0) as in PyTorch: 1/0 = inf makes 0 * inf = NaN when no degree of
+  // freedom is left (one element, unbiased)
+  double dof = double(std::max<int64_t>(n - correction, 0));
   Tensor centered = sub(x, mean(x, ax, /*keepdim=*/true));
-  return mul(sum(square(centered), ax, keepdim), 1.0 / double(n - correction));
+  return mul(sum(square(centered), ax, keepdim), 1.0 / dof);
 }
 
 static Tensor arg_extremum(Op op, bool is_max, const Tensor& x, int64_t axis, bool keepdim) {
@@ -101,6 +128,9 @@ static Tensor arg_extremum(Op op, bool is_max, const Tensor& x, int64_t axis, bo
 }
 Tensor argmax(const Tensor& x, int64_t axis, bool keepdim) { return arg_extremum(Op::Argmax, true, x, axis, keepdim); }
 Tensor argmin(const Tensor& x, int64_t axis, bool keepdim) { return arg_extremum(Op::Argmin, false, x, axis, keepdim); }
+// flat index: argmax of the flattened tensor, a 0-d result
+Tensor argmax(const Tensor& x) { return raw::view(arg_extremum(Op::Argmax, true, raw::view(x, {x.numel()}), 0, false), {}); }
+Tensor argmin(const Tensor& x) { return raw::view(arg_extremum(Op::Argmin, false, raw::view(x, {x.numel()}), 0, false), {}); }
 
 Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;

@@ -216,7 +216,7 @@ void backward(T* dq, T* dk, T* dv, const T* q, const T* k, const T* v, const T* 
 }
 
 [[noreturn]] void fail_dtype(DType t) {
-  fail("ScaledDotProductAttention: the CPU kernel takes f32 or f64 inputs, got {}; cast them first", dtype_name(t));
+  fail("scaled_dot_product_attention: the CPU kernel takes f32 or f64 inputs, got {}; cast them first", dtype_name(t));
 }
 
 }  // namespace

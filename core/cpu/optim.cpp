@@ -8,7 +8,9 @@ namespace tg::cpu {
 
 namespace {
 
-// Elements [begin, end) of one tensor.
+// Elements [begin, end) of one tensor. AMSGrad (a template flag, so plain Adam's loop is unchanged)
+// divides by the running max of v instead of v itself.
+template <bool AMSGRAD>
 void adam_range(const AdamTensor& t, int64_t begin, int64_t end) {
   // Locals, not t.step.field: the stores through param could alias t, which would keep the loop scalar.
   const AdamStep& s = t.step;
@@ -18,7 +20,7 @@ void adam_range(const AdamTensor& t, int64_t begin, int64_t end) {
   const float inv_sqrt_bc2 = 1.0f / std::sqrt(s.bias_correction2);
   float* param = t.param;
   const float* grad = t.grad;
-  float *m = t.m, *v = t.v;
+  float *m = t.m, *v = t.v, *v_max = t.v_max;
 #pragma omp simd
   for (int64_t i = begin; i < end; ++i) {
     float g = grad[i];
@@ -29,6 +31,10 @@ void adam_range(const AdamTensor& t, int64_t begin, int64_t end) {
     float vi = b2 * v[i] + (1 - b2) * g * g;
     m[i] = mi;
     v[i] = vi;
+    if constexpr (AMSGRAD) {
+      vi = std::max(v_max[i], vi);
+      v_max[i] = vi;
+    }
     param[i] = p - step * mi / (std::sqrt(vi) * inv_sqrt_bc2 + eps);
   }
 }
@@ -44,7 +50,10 @@ void CpuBackend::adam_update(const std::vector<AdamTensor>& tensors) {
     int64_t first = 0;  // global index of the current tensor's element 0
     for (const AdamTensor& t : tensors) {
       int64_t lo = std::max(begin, first), hi = std::min(end, first + t.n);
-      if (lo < hi) adam_range(t, lo - first, hi - first);
+      if (lo < hi) {
+        if (t.v_max) adam_range<true>(t, lo - first, hi - first);
+        else adam_range<false>(t, lo - first, hi - first);
+      }
       first += t.n;
     }
   });

@@ -91,8 +91,10 @@ void CpuBackend::softmax(DType t, void* out, const void* in, int64_t rows, int64
         C s = 0;
         for (int64_t j = 0; j < n; ++j) s += exp_of(C(xr[j]) - m);
         if (log) {
-          C lse = m + log_of(s);
-          for (int64_t j = 0; j < n; ++j) yr[j] = T(C(xr[j]) - lse);
+          // (x - m) - log s, not x - (m + log s): m + log s rounds away log s's low bits when |m| is
+          // large, while x - m is exact for the entries near the max (Sterbenz)
+          C log_s = log_of(s);
+          for (int64_t j = 0; j < n; ++j) yr[j] = T((C(xr[j]) - m) - log_s);
         } else {
           C inv = C(1) / s;
           for (int64_t j = 0; j < n; ++j) yr[j] = T(exp_of(C(xr[j]) - m) * inv);

@@ -24,6 +24,14 @@ TG_OP_TEST(Softmax, Value, "closed form, large and -inf inputs, any axis; PyTorc
   CHECK_CLOSE(softmax(x, -1), {0.25, 0.75, 0.5, 0.5});  // along the rows
   CHECK_TORCH("softmax_last", [](auto& x) { return softmax(x[0]); });
   CHECK_TORCH("softmax_axis0", [](auto& x) { return softmax(x[0], 0); });
+  // a 0-d input is one row of one element: softmax 1, gradient 0 (torch.softmax(x, 0))
+  Tensor s = tensor({2.0}, {1}, f64).reshape({});
+  s.requires_grad_();
+  Tensor y = softmax(s);
+  CHECK(y.shape() == Shape{});
+  CHECK_CLOSE(y, {1});
+  y.backward();
+  CHECK_CLOSE(s.grad(), {0.0});
 }
 TG_OP_TEST(Softmax, Gradcheck, "last axis and a middle axis") {
   In in{leaf({2, 3, 4}, 1, 2.0)};
@@ -37,6 +45,15 @@ TG_OP_TEST(LogSoftmax, Value, "closed form, stable; PyTorch") {
   CHECK_CLOSE(log_softmax(tensor({1000, 0})), {0, -1000});  // naive: log(inf / inf)
   CHECK_TORCH("log_softmax_last", [](auto& x) { return log_softmax(x[0]); });
   CHECK_TORCH("log_softmax_axis1", [](auto& x) { return log_softmax(x[0], 1); });
+  // far from zero in f32: x - m - log s keeps the bits that x - (m + log s) rounds away at 3000
+  // (f32's spacing there is 2.4e-4), so f32 agrees with PyTorch's f64 to the default 1e-6 + 1e-5 rel
+  CHECK_TORCH("log_softmax_far", [](auto& x) { return log_softmax(x[0]); });
+  Tensor s = tensor({-3.0}, {1}, f64).reshape({});
+  s.requires_grad_();
+  Tensor y = log_softmax(s, -1);
+  CHECK_CLOSE(y, {0.0});
+  y.backward();
+  CHECK_CLOSE(s.grad(), {0.0});
 }
 TG_OP_TEST(LogSoftmax, Gradcheck, "") {
   In in{leaf({2, 3, 4}, 2, 2.0)};
@@ -56,6 +73,62 @@ TG_OP_TEST(CrossEntropy, Value, "log C on zero logits, reductions, i32 targets; 
   CHECK_TORCH("cross_entropy_mean", [](auto& x) { return cross_entropy(x[0], x[1]); });
   CHECK_TORCH("cross_entropy_sum", [](auto& x) { return cross_entropy(x[0], x[1], Reduction::Sum); });
   CHECK_TORCH("cross_entropy_none_spatial", [](auto& x) { return cross_entropy(x[0], x[1], Reduction::None); });
+}
+
+TEST_CASE("cross_entropy options: class weights, ignore_index, label_smoothing, probability targets; PyTorch") {
+  // closed form: zero logits over C = 4 give log_probs -log 4 everywhere
+  Tensor z = zeros({3, 4});
+  Tensor w = tensor({1, 2, 3, 4});
+  Tensor t = tensor({1, -100, 3}, {}, i64);
+  // weighted mean: (2 log 4 + 4 log 4) / (2 + 4); the ignored row counts nowhere
+  CHECK_CLOSE(cross_entropy(z, t, {.weight = w}), {std::log(4.0)});
+  CHECK_CLOSE(cross_entropy(z, t, {.weight = w, .reduction = Reduction::None}), {2 * std::log(4.0), 0, 4 * std::log(4.0)});
+  CHECK_CLOSE(cross_entropy(z, t, {.ignore_index = -100, .reduction = Reduction::Sum}), {2 * std::log(4.0)});
+  // every target ignored: the mean is 0 / 0, as in PyTorch
+  CHECK(std::isnan(cross_entropy(z, tensor({5, 5, 5}, {}, i64), {.ignore_index = 5}).item<double>()));
+  // label smoothing on uniform log_probs changes nothing: both terms are log 4
+  CHECK_CLOSE(cross_entropy(z, tensor({0, 1, 2}, {}, i64), {.label_smoothing = 0.3}), {std::log(4.0)});
+  // probability targets: -sum_c p_c log_probs_c = log 4 for any p that sums to 1
+  CHECK_CLOSE(cross_entropy(z, full({3, 4}, 0.25)), {std::log(4.0)});
+  CHECK_ERROR(cross_entropy(z, tensor({1, -7, 3}, {}, i64)), "cross_entropy", "target -7", "position 1");
+  CHECK_ERROR(cross_entropy(z, t, {.weight = tensor({1, 2, 3})}), "cross_entropy", "weight", "(3,)");
+  CHECK_ERROR(cross_entropy(z, t, {.label_smoothing = 1.5}), "cross_entropy", "label_smoothing 1.5");
+  CHECK_ERROR(cross_entropy(z, full({3, 4}, 0.25), {.ignore_index = 0}), "cross_entropy", "ignore_index 0");
+  CHECK_ERROR(cross_entropy(z, full({3, 5}, 0.2)), "cross_entropy", "(3, 5)", "(3, 4)");
+  auto wt = [](auto& x) { return x[2]; };
+  CHECK_TORCH("ce_weight_mean", [&](auto& x) { return cross_entropy(x[0], x[1], {.weight = wt(x)}); });
+  CHECK_TORCH("ce_weight_sum", [&](auto& x) {
+    return cross_entropy(x[0], x[1], {.weight = wt(x), .reduction = Reduction::Sum});
+  });
+  CHECK_TORCH("ce_ignore_mean", [](auto& x) { return cross_entropy(x[0], x[1], {.ignore_index = -100}); });
+  CHECK_TORCH("ce_ignore_in_range_none", [](auto& x) {
+    return cross_entropy(x[0], x[1], {.ignore_index = 2, .reduction = Reduction::None});
+  });
+  CHECK_TORCH("ce_weight_ignore_spatial", [&](auto& x) {
+    return cross_entropy(x[0], x[1], {.weight = wt(x), .ignore_index = -1});
+  });
+  CHECK_TORCH("ce_smoothing_mean", [](auto& x) { return cross_entropy(x[0], x[1], {.label_smoothing = 0.1}); });
+  CHECK_TORCH("ce_smoothing_weight_ignore", [&](auto& x) {
+    return cross_entropy(x[0], x[1], {.weight = wt(x), .label_smoothing = 0.2});
+  });
+  CHECK_TORCH("ce_smoothing_weight_sum", [&](auto& x) {
+    return cross_entropy(x[0], x[1], {.weight = wt(x), .label_smoothing = 0.3, .reduction = Reduction::Sum});
+  });
+  CHECK_TORCH("ce_probs_mean", [](auto& x) { return cross_entropy(x[0], x[1]); });
+  CHECK_TORCH("ce_probs_weight_smoothing_spatial", [&](auto& x) {
+    return cross_entropy(x[0], x[1], {.weight = wt(x), .label_smoothing = 0.1});
+  });
+  CHECK_TORCH("ce_probs_none", [](auto& x) { return cross_entropy(x[0], x[1], Reduction::None); });
+}
+
+TEST_CASE("cross_entropy options: gradcheck with weights, ignored targets, smoothing, probability targets") {
+  Tensor t = tensor({2, -100, 0, 3}, {}, i64), w = tensor({0.5, 1.5, 2, 1}, {}, f64);
+  Tensor p = softmax(tensor({0.1, 2, -1, 0.5, 1, 1, 0, -2, 0.3, 0.2, 0.1, 0}, {3, 4}, f64));
+  In in{leaf({4, 4}, 9)}, three{leaf({3, 4}, 10)};
+  CHECK_GRADCHECK([=](auto& x) { return cross_entropy(x[0], t, {.weight = w, .label_smoothing = 0.2}); }, in);
+  CHECK_GRADGRADCHECK([=](auto& x) { return cross_entropy(x[0], t, {.weight = w}); }, in);
+  CHECK_GRADCHECK([=](auto& x) { return cross_entropy(x[0], p, {.weight = w, .label_smoothing = 0.1}); }, three);
+  CHECK_GRADGRADCHECK([=](auto& x) { return cross_entropy(x[0], p, Reduction::None); }, three);
 }
 TG_OP_TEST(CrossEntropy, Gradcheck, "(N, C) and (N, C, d)") {
   Tensor t = tensor({2, 0, 2}, {}, i64), t2 = tensor({1, 0, 2, 2}, {2, 2}, i64);
@@ -87,6 +160,25 @@ TG_OP_TEST(BinaryCrossEntropyWithLogits, Value, "log 2 at 0, stable at +-100; Py
   CHECK_CLOSE(y, {M_LN2, M_LN2, 0, 100, 100});
   CHECK_TORCH("bce_logits_mean", [](auto& x) { return binary_cross_entropy_with_logits(x[0], x[1]); });
   CHECK_TORCH("bce_logits_none", [](auto& x) { return binary_cross_entropy_with_logits(x[0], x[1], Reduction::None); });
+  // pos_weight p weights the positive term: at x = 0, y = 1 the loss is p log 2; weight scales it
+  Tensor zero = zeros({1, 2}), one = full({1, 2}, 1.0);
+  CHECK_CLOSE(binary_cross_entropy_with_logits(zero, one, {.pos_weight = tensor({3, 0.5}), .reduction = Reduction::None}),
+              {3 * M_LN2, 0.5 * M_LN2});
+  CHECK_CLOSE(binary_cross_entropy_with_logits(zero, zeros({1, 2}), {.weight = tensor({2, 4}), .pos_weight = tensor({3, 3})}),
+              {3 * M_LN2});  // negatives ignore pos_weight; mean of 2 log 2 and 4 log 2
+  CHECK_ERROR(binary_cross_entropy_with_logits(zero, one, {.pos_weight = tensor({1, 2, 3})}),
+              "binary_cross_entropy_with_logits", "(3,)");
+  CHECK_ERROR(binary_cross_entropy_with_logits(zero, one, {.pos_weight = zeros({2, 1, 2})}),
+              "binary_cross_entropy_with_logits", "pos_weight", "(2, 1, 2)");
+  CHECK_ERROR(binary_cross_entropy_with_logits(zero, one, {.weight = zeros({3, 2})}), "binary_cross_entropy_with_logits",
+              "weight", "(3, 2)");
+  CHECK_TORCH("bce_pos_weight_mean", [](auto& x) { return binary_cross_entropy_with_logits(x[0], x[1], {.pos_weight = x[2]}); });
+  CHECK_TORCH("bce_weight_pos_weight_sum", [](auto& x) {
+    return binary_cross_entropy_with_logits(x[0], x[1], {.weight = x[2], .pos_weight = x[3], .reduction = Reduction::Sum});
+  });
+  CHECK_TORCH("bce_weight_none", [](auto& x) {
+    return binary_cross_entropy_with_logits(x[0], x[1], {.weight = x[2], .reduction = Reduction::None});
+  });
 }
 TG_OP_TEST(BinaryCrossEntropyWithLogits, Gradcheck, "in logits and in target") {
   Tensor target = tensor({0.2, 0.9, 0.5, 0, 1, 0.7}, {2, 3}, f64);
@@ -94,6 +186,11 @@ TG_OP_TEST(BinaryCrossEntropyWithLogits, Gradcheck, "in logits and in target") {
   In in{leaf({2, 3}, 6, 2.0), target};
   CHECK_GRADCHECK([](auto& x) { return binary_cross_entropy_with_logits(x[0], x[1]); }, in);
   CHECK_GRADGRADCHECK([](auto& x) { return binary_cross_entropy_with_logits(x[0], x[1], Reduction::None); }, in);
+  Tensor pw = tensor({2, 0.5, 1.5}, {}, f64), w = tensor({0.3, 1.2}, {2, 1}, f64);
+  CHECK_GRADCHECK([=](auto& x) { return binary_cross_entropy_with_logits(x[0], x[1], {.weight = w, .pos_weight = pw}); }, in);
+  CHECK_GRADGRADCHECK([=](auto& x) {
+    return binary_cross_entropy_with_logits(x[0], x[1], {.pos_weight = pw, .reduction = Reduction::Sum});
+  }, in);
 }
 
 TG_OP_TEST(MseLoss, Value, "exact reductions; PyTorch") {

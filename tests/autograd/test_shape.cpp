@@ -87,12 +87,25 @@ TG_OP_TEST(Slice, Value, "start/end, negative wrap, clamping; PyTorch") {
   CHECK_TORCH("slice_mid", [](auto& x) { return slice(x[0], 1, 1, 3); });
   CHECK_TORCH("slice_neg", [](auto& x) { return slice(x[0], -1, -3, 5); });
   CHECK_TORCH("slice_neg_axis", [](auto& x) { return slice(x[0], -2, -3, -1); });
+  // with a step: x[:, start:end:step]
+  Tensor r = iota({2, 7});
+  CHECK_CLOSE(slice(r, 1, 1, 6, 2), {1, 3, 5, 8, 10, 12});
+  CHECK_CLOSE(slice(r, 1, 0, 7, 3), {0, 3, 6, 7, 10, 13});
+  CHECK(slice(r, 1, 0, 7, 7).shape() == Shape{2, 1});
+  CHECK(slice(r, 1, 6, 7, 5).shape() == Shape{2, 1});
+  CHECK(slice(r, 1, 5, 2, 2).shape() == Shape{2, 0});
+  CHECK_ERROR(slice(r, 1, 0, 7, 0), "slice", "step", "(2, 7)");
+  CHECK_ERROR(slice(r, 1, 0, 7, -1), "slice", "step");
+  CHECK_TORCH("slice_step", [](auto& x) { return slice(x[0], 1, 1, 7, 2); });
+  CHECK_TORCH("slice_step_neg_start", [](auto& x) { return slice(x[0], -1, -5, 7, 3); });
 }
 TG_OP_TEST(Slice, Gradcheck, "the gradient is zero-padded back") {
   In in{leaf({2, 4, 3}, 5)};
   CHECK_GRADCHECK([](auto& x) { return slice(x[0], 1, 1, 3); }, in);
   CHECK_GRADCHECK([](auto& x) { return slice(x[0], -1, 0, 1); }, in);
   CHECK_GRADGRADCHECK([](auto& x) { return mul(slice(x[0], 1, 0, 2), slice(x[0], 1, 2, 4)); }, in);
+  CHECK_GRADCHECK([](auto& x) { return slice(x[0], 1, 1, 4, 2); }, in);  // with a step: index_add back
+  CHECK_GRADGRADCHECK([](auto& x) { return square(slice(x[0], 0, 0, 2, 3)); }, in);
 }
 
 TG_OP_TEST(Cat, Value, "axes 0, 1 and -1, empty pieces; PyTorch") {

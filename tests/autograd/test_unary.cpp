@@ -171,6 +171,36 @@ TG_OP_TEST(Clamp, Gradcheck, "away from the bounds") {
   CHECK_GRADGRADCHECK([](auto& x) { return mul(clamp(x[0], -0.5, 0.7), x[0]); }, away_from_kinks());
 }
 
+TG_OP_TEST(ClampMin, Value, "max(x, lo), gradient passes at the bound; PyTorch") {
+  Tensor x = leaf_values({-2, -0.5, 0, 3});
+  Tensor y = clamp_min(x, -0.5);
+  CHECK_CLOSE(y, {-0.5, -0.5, 0, 3});
+  sum(y).backward();
+  CHECK_CLOSE(x.grad(), {0, 1, 1, 1});  // torch.clamp_min passes the gradient where x >= lo
+  CHECK_ERROR(clamp_min(x, NAN), "clamp_min", "NaN");
+  CHECK_TORCH("clamp_min", [](auto& x) { return clamp_min(x[0], -0.3); });
+}
+TG_OP_TEST(ClampMin, Gradcheck, "away from the bound") {
+  In in{leaf({3, 4}, 21)};
+  CHECK_GRADCHECK([](auto& x) { return clamp_min(x[0], 0.05); }, in);
+  CHECK_GRADGRADCHECK([](auto& x) { return square(clamp_min(x[0], 0.05)); }, in);
+}
+
+TG_OP_TEST(ClampMax, Value, "min(x, hi), gradient passes at the bound; PyTorch") {
+  Tensor x = leaf_values({-2, 3, 0.5, 1});
+  Tensor y = clamp_max(x, 1);
+  CHECK_CLOSE(y, {-2, 1, 0.5, 1});
+  sum(y).backward();
+  CHECK_CLOSE(x.grad(), {1, 0, 1, 1});
+  CHECK_ERROR(clamp_max(x, NAN), "clamp_max", "NaN");
+  CHECK_TORCH("clamp_max", [](auto& x) { return clamp_max(x[0], 0.4); });
+}
+TG_OP_TEST(ClampMax, Gradcheck, "away from the bound") {
+  In in{leaf({3, 4}, 22)};
+  CHECK_GRADCHECK([](auto& x) { return clamp_max(x[0], 0.05); }, in);
+  CHECK_GRADGRADCHECK([](auto& x) { return square(clamp_max(x[0], 0.05)); }, in);
+}
+
 TG_OP_TEST(Reciprocal, Value, "exact and PyTorch") {
   CHECK_CLOSE(reciprocal(tensor({2, -4, 0.5})), {0.5, -0.25, 2});
   CHECK_CLOSE(2.0 / tensor({4, -1}), {0.5, -2});

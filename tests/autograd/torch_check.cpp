@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "reference/semantics_reference.h"
 #include "reference/torch_reference.h"
 
 namespace tg::test {
@@ -14,8 +15,9 @@ Tolerance default_tolerance(DType dtype) {
 namespace {
 
 const RefCase* find_case(const char* name) {
-  for (const RefCase& c : torch_reference_cases())
-    if (std::strcmp(c.name, name) == 0) return &c;
+  for (const auto* cases : {&torch_reference_cases(), &semantics_reference_cases()})
+    for (const RefCase& c : *cases)
+      if (std::strcmp(c.name, name) == 0) return &c;
   return nullptr;
 }
 
@@ -34,7 +36,7 @@ std::string diff(const char* what, const Tensor& actual, const RefTensor& expect
 
 std::string torch_report(const char* name, const TensorFn& fn, DType dtype, Tolerance tol) {
   const RefCase* c = find_case(name);
-  if (!c) return fmt::format("no PyTorch reference case '{}': rerun tests/reference/make_torch_reference.py", name);
+  if (!c) return fmt::format("no PyTorch reference case '{}': rerun tests/reference/make_*_reference.py", name);
   std::vector<Tensor> inputs, diff_inputs;
   for (const RefTensor& r : c->inputs) {
     inputs.push_back(make(r, dtype));

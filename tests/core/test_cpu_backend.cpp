@@ -70,7 +70,7 @@ TEST_CASE("adam_update matches the scalar update rule, for a list of tensors bel
       v.push_back(rand({sizes[j]}, gen));
       float t = float(j + 1);
       list.push_back({p[j].data_ptr<float>(), g[j].data_ptr<float>(), m[j].data_ptr<float>(), v[j].data_ptr<float>(),
-                      sizes[j], {0.01f, 0.9f, 0.999f, 1e-8f, 0.1f, false, 1 - std::pow(0.9f, t), 1 - std::pow(0.999f, t)}});
+                      nullptr, sizes[j], {0.01f, 0.9f, 0.999f, 1e-8f, 0.1f, false, 1 - std::pow(0.9f, t), 1 - std::pow(0.999f, t)}});
     }
     std::vector<std::vector<float>> pv, gv, mv, vv;
     for (int j = 0; j < 2; ++j) {

@@ -139,3 +139,25 @@ TEST_CASE("printing: exact strings") {
   CHECK(fmt::format("{:h}", zeros({2, 3}, {.dtype = DType::bf16})) == "bf16 (2, 3) " + dev);
   CHECK(fmt::format("{}", Tensor()) == "undefined tensor");
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+// The test below asks for 4 TiB on purpose: AddressSanitizer should answer as the system does
+// (a null pointer, which the allocator reports), not abort the suite.
+extern "C" const char* __asan_default_options() { return "allocator_may_return_null=1"; }
+#endif
+
+TEST_CASE("creation: sizes that overflow and memory the device refuses raise naming the op and the shape") {
+  const int64_t big = int64_t(1) << 31;
+  // 2^62 elements fit in int64, but not their 2^64 bytes (it used to wrap to a 0-byte tensor)
+  CHECK_ERROR(zeros({big, big}), "zeros", "(2147483648, 2147483648)", "bytes");
+  CHECK_ERROR(ones({big, big, big}), "ones", "(2147483648, 2147483648, 2147483648)", "elements");
+  CHECK_ERROR(empty({3, -1}), "empty", "negative", "(3, -1)");
+  CHECK_ERROR(randn({big, big, 4}), "randn", "(2147483648, 2147483648, 4)");
+  CHECK_ERROR(numel({big, big, big}), "numel", "(2147483648, 2147483648, 2147483648)");
+  CHECK(numel({big, big, big, 0}) == 0);
+  CHECK(zeros({big, big, 0}).numel() == 0);  // a zero dim makes any shape empty, as in PyTorch
+  // 2^42 bytes (4 TiB): more than this machine or a GPU gives; the device's refusal (or
+  // std::bad_alloc) comes back as a tg::Error naming the function, the shape and the device
+  CHECK_ERROR(zeros({int64_t(1) << 40}), "zeros", "(1099511627776,)", test::device_name());
+  CHECK_ERROR(arange(0.0, 1e300, 1.0), "arange", "too many");
+}

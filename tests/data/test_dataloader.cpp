@@ -53,3 +53,16 @@ TEST_CASE("dataloader: bad arguments are errors") {
   CHECK_THROWS_AS(DataLoader(zeros({4, 2}), arange(3), 2), Error);
   CHECK_THROWS_AS(DataLoader(zeros({4, 2}), Tensor(), 0), Error);
 }
+
+TEST_CASE("dataloader: a dataset smaller than one batch is one partial batch unless drop_last") {
+  // PyTorch's default (drop_last=False): 3 samples with batch 8 train one step of 3, not zero steps
+  Tensor x = reshape(arange(0.0, 6.0, 1.0), {3, 2});
+  DataLoader loader(x, arange(3), 8, /*shuffle=*/true, /*drop_last=*/false, 1);
+  CHECK(loader.num_batches() == 1);
+  Batch b = loader.batch(0);
+  CHECK(b.inputs.shape() == Shape{3, 2});
+  std::vector<int64_t> ys = b.targets.to_vector<int64_t>();
+  std::sort(ys.begin(), ys.end());
+  CHECK(ys == std::vector<int64_t>{0, 1, 2});
+  CHECK(DataLoader(x, arange(3), 8, true, /*drop_last=*/true, 1).num_batches() == 0);
+}

@@ -96,6 +96,16 @@ TEST_CASE("checkpoint: a file that does not fit is an error and changes nothing"
     save_safetensors(path, tensors);
     CHECK_ERROR(nn::load_checkpoint(path, model, opt), path, "state.0.exp_avg");
   }
+  SUBCASE("an optimizer step count outside [1, 2^53]") {
+    for (double bad : {0.0, -3.0}) {
+      NamedTensors tensors;
+      for (const auto& [name, t] : model.state_dict()) tensors.emplace_back("model." + name, t);
+      for (const auto& [name, t] : opt.state_dict())
+        tensors.emplace_back("optim." + name, name == "state.0.step" ? tensor({bad}, {}, {.dtype = DType::i64}) : t);
+      save_safetensors(path, tensors);
+      CHECK_ERROR(nn::load_checkpoint(path, model, opt), path, "state.0.step", fmt::format("is {}", bad), "[1, 2^53]");
+    }
+  }
   SUBCASE("a tensor outside model.* and optim.*") {
     save_safetensors(path, {{"weights", zeros({2})}});
     CHECK_ERROR(nn::load_checkpoint(path, model, opt), path, "'weights'");
@@ -108,4 +118,20 @@ TEST_CASE("checkpoint: metadata_at names the file and the missing key") {
   nn::Metadata meta = {{"epoch", "2"}};
   CHECK(nn::metadata_at(meta, "epoch", "f.safetensors") == "2");
   CHECK_ERROR(nn::metadata_at(meta, "step", "f.safetensors"), "f.safetensors", "'step'");
+}
+
+TEST_CASE("checkpoint: numeric metadata is parsed whole and range-checked, naming the key and the file") {
+  nn::Metadata meta = {{"epoch", "2"}, {"batch", "12x"}, {"lr", "1e-3"}, {"loss", "1.5,2,-0.25"}, {"empty", ""},
+                       {"bad_list", "1,,2"}, {"nan", "nan"}, {"big", "99999999999999999999"}};
+  CHECK(nn::metadata_int(meta, "epoch", "f.safetensors", 0, 10) == 2);
+  CHECK_ERROR(nn::metadata_int(meta, "epoch", "f.safetensors", 3, 10), "f.safetensors", "'epoch'", "[3, 10]");
+  CHECK_ERROR(nn::metadata_int(meta, "batch", "f.safetensors", 0, 100), "f.safetensors", "'batch'", "'12x'", "integer");
+  CHECK_ERROR(nn::metadata_int(meta, "big", "f.safetensors", 0, 100), "'big'", "not an integer");
+  CHECK_ERROR(nn::metadata_int(meta, "lr", "f.safetensors", 0, 100), "'lr'", "'1e-3'");
+  CHECK(nn::metadata_double(meta, "lr", "f.safetensors") == 1e-3);
+  CHECK_ERROR(nn::metadata_double(meta, "nan", "f.safetensors"), "f.safetensors", "'nan'", "finite");
+  CHECK(nn::metadata_doubles(meta, "loss", "f.safetensors") == std::vector<double>{1.5, 2, -0.25});
+  CHECK(nn::metadata_doubles(meta, "empty", "f.safetensors").empty());
+  CHECK_ERROR(nn::metadata_doubles(meta, "bad_list", "f.safetensors"), "f.safetensors", "'bad_list'", "''");
+  CHECK_ERROR(nn::metadata_double(meta, "missing", "f.safetensors"), "f.safetensors", "'missing'");
 }

@@ -21,12 +21,13 @@ std::vector<double> slice_of(const std::vector<double>& v, int step) {
 // Runs kSteps steps on a (2, 3) parameter of dtype `dt` with the reference gradients and
 // compares the parameter after each step with PyTorch's (f64) trajectory.
 std::unique_ptr<nn::Optimizer> check_trajectory(const MakeOptimizer& make, const std::vector<double>& expected,
-                                                DType dt, double tol, Tensor& p) {
+                                                DType dt, double tol, Tensor& p,
+                                                const std::vector<double>& grads = nn_ref::optim_grads) {
   p = tensor(nn_ref::optim_p0, {2, 3}, {.dtype = dt, .requires_grad = true});
   auto opt = make({p});
   for (int s = 0; s < kSteps; ++s) {
     CAPTURE(s);
-    p.set_grad(tensor(slice_of(nn_ref::optim_grads, s), {2, 3}, {.dtype = dt}));
+    p.set_grad(tensor(slice_of(grads, s), {2, 3}, {.dtype = dt}));
     opt->step();
     CHECK_CLOSE(p, slice_of(expected, s), tol, 0);
   }
@@ -44,6 +45,38 @@ void check_both_dtypes(const MakeOptimizer& make, const std::vector<double>& exp
 }
 
 }  // namespace
+
+TEST_CASE("Adam and AdamW with amsgrad match torch.optim (amsgrad=True), including max_exp_avg_sq") {
+  // shrinking gradients and a short beta2: v falls, so the running max is not v (checked below)
+  struct Case {
+    bool decoupled;
+    nn::AdamOptions o;
+    const std::vector<double>& params;
+    const std::vector<double>& v;
+    const std::vector<double>& v_max;
+  };
+  const Case cases[] = {
+      {false, {.lr = 0.01, .beta1 = 0.9, .beta2 = 0.5, .eps = 1e-8, .weight_decay = 0.1, .amsgrad = true},
+       nn_ref::adam_amsgrad_params, nn_ref::adam_amsgrad_exp_avg_sq, nn_ref::adam_amsgrad_max_exp_avg_sq},
+      {true, {.lr = 0.01, .beta1 = 0.8, .beta2 = 0.6, .eps = 1e-6, .weight_decay = 0.1, .amsgrad = true},
+       nn_ref::adamw_amsgrad_params, nn_ref::adamw_amsgrad_exp_avg_sq, nn_ref::adamw_amsgrad_max_exp_avg_sq}};
+  for (const Case& c : cases) {
+    CAPTURE(c.decoupled);
+    CHECK(test::compare(c.v, c.v_max, 1e-3, 0) != "");  // the reference exercises the max
+    MakeOptimizer make = [&c](auto ps) -> std::unique_ptr<nn::Optimizer> {
+      if (c.decoupled) return std::make_unique<nn::AdamW>(ps, c.o);
+      return std::make_unique<nn::Adam>(ps, c.o);
+    };
+    for (auto [dt, tol] : {std::pair{DType::f32, 1e-6}, std::pair{DType::f64, 1e-13}}) {
+      INFO("dtype ", dtype_name(dt));
+      Tensor p;
+      auto opt = check_trajectory(make, c.params, dt, tol, p, nn_ref::optim_grads_shrinking);
+      nn::StateDict state = opt->state_dict();
+      CHECK_CLOSE(state.at("state.0.exp_avg_sq"), c.v, tol, 1e-6);
+      CHECK_CLOSE(state.at("state.0.max_exp_avg_sq"), c.v_max, tol, 1e-6);
+    }
+  }
+}
 
 TEST_CASE("SGD matches torch.optim.SGD: plain, momentum with dampening and weight decay, Nesterov") {
   check_both_dtypes([](auto ps) { return std::make_unique<nn::SGD>(ps, nn::SGDOptions{.lr = 0.1}); },

@@ -33,20 +33,27 @@ emit("layer_norm_dbias", b.grad)
 STEPS = 4
 p0 = det((2, 3), 1.0, 0.3)
 grads = [det((2, 3), 0.5 + 0.25 * s, 1.1 * s) for s in range(STEPS)]
+# shrinking gradients with a short beta2 (v follows g^2), so v falls and AMSGrad's running max differs from v
+shrinking = [det((2, 3), 2.0 - 0.5 * s, 1.1 * s) for s in range(STEPS)]
 emit("optim_p0", p0)
 emit("optim_grads", torch.stack(grads))
+emit("optim_grads_shrinking", torch.stack(shrinking))
 configs = {
     "sgd": lambda p: torch.optim.SGD([p], lr=0.1),
     "sgd_momentum": lambda p: torch.optim.SGD([p], lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01),
     "sgd_nesterov": lambda p: torch.optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
     "adam": lambda p: torch.optim.Adam([p], lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.1),
     "adamw": lambda p: torch.optim.AdamW([p], lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
+    "adam_amsgrad": lambda p: torch.optim.Adam([p], lr=0.01, betas=(0.9, 0.5), eps=1e-8, weight_decay=0.1,
+                                               amsgrad=True),
+    "adamw_amsgrad": lambda p: torch.optim.AdamW([p], lr=0.01, betas=(0.8, 0.6), eps=1e-6, weight_decay=0.1,
+                                                 amsgrad=True),
 }
 for name, make in configs.items():
     p = p0.clone().requires_grad_()
     opt = make(p)
     trajectory = []
-    for g in grads:
+    for g in (shrinking if "amsgrad" in name else grads):
         p.grad = g.clone()
         opt.step()
         trajectory.append(p.detach().clone())
@@ -55,6 +62,8 @@ for name, make in configs.items():
     if "exp_avg" in state:
         emit(f"{name}_exp_avg", state["exp_avg"])
         emit(f"{name}_exp_avg_sq", state["exp_avg_sq"])
+    if "max_exp_avg_sq" in state:
+        emit(f"{name}_max_exp_avg_sq", state["max_exp_avg_sq"])
 
 # ---- LR schedules: the lr at t = 0..10 with base lr 0.1 ----
 schedules = {
