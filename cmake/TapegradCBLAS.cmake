@@ -3,9 +3,9 @@
 # CMakeLists.txt and by the installed tapegradConfig.cmake, so a program using the package links
 # the BLAS the library was built against, found the same way.
 #
-# One threading layer (the pitfalls in docs/decisions.md): OpenBLAS's OpenMP build runs its GEMMs on
-# the same libgomp thread pool as our kernels; the pthreads build (Debian's default) brings a second
-# pool of spinning threads that fights ours for the cores. Prefer it when libopenblas-openmp-dev is
+# One threading layer (docs/decisions.md): OpenBLAS's OpenMP build runs its GEMMs on the same
+# libgomp thread pool as our kernels; the pthreads build (Debian's default) brings a second pool of
+# spinning threads that fights ours for the cores. Prefer it when libopenblas-openmp-dev is
 # installed (it sits beside the default; the RPATH of what links it picks it at run time).
 if(TARGET tapegrad::cblas)
   return()
