@@ -38,10 +38,12 @@ echo "tapegrad: running the test suites in $dir"
 # Two suites at once on two cores: OpenMP workers that spin after a parallel region steal the core
 # the other suite needs (models: 17 s instead of 1.5 s); sleeping workers cost nothing.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
-ctest --test-dir "$dir" --output-on-failure -j2
+status=0
+ctest --test-dir "$dir" --output-on-failure -j2 || status=$?
 
 if ((!sanitize)); then
   # A program outside the tree, as a user would build one: find_package(tapegrad) from the prefix.
+  # Runs whatever the suites said; the exit status is non-zero if either failed.
   consumer=$dir/consumer
   echo "tapegrad: installing into $consumer/prefix and building examples/consumer against it"
   rm -rf "$consumer"
@@ -50,3 +52,4 @@ if ((!sanitize)); then
   cmake --build "$consumer/build" -j "$(nproc)"
   "$consumer/build/consumer"
 fi
+exit "$status"
