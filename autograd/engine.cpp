@@ -269,9 +269,4 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
   return result;
 }
 
-void Tensor::backward(const Tensor& grad, bool retain_graph, bool create_graph) const {
-  tg::backward({*this}, grad.defined() ? std::vector<Tensor>{grad} : std::vector<Tensor>{}, retain_graph,
-               create_graph);
-}
-
 }  // namespace tg

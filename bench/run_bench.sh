@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-# OpenBLAS's OpenMP build keeps GEMMs and our kernels on one thread pool (see CMakeLists.txt).
+# OpenBLAS's OpenMP build keeps GEMMs and our kernels on one thread pool (cmake/TapegradCBLAS.cmake).
 if [[ ! -d /usr/lib/$(gcc -print-multiarch)/openblas-openmp ]] && [[ $(id -u) == 0 ]]; then
   apt-get install -y -q libopenblas-openmp-dev >/dev/null
 fi

@@ -1,9 +1,10 @@
-// Tensor handle basics: storage, accessors and host copies. The autograd-aware methods
-// (backward, to, reshape, clone) are defined next to their ops in autograd/.
+// Tensor handle basics: storage, accessors and host copies. The methods that record on the tape
+// (backward, to, reshape, clone) go through the autograd layer's hooks (core/autograd_hooks.h).
 #include "core/tensor.h"
 
 #include <new>
 
+#include "core/autograd_hooks.h"
 #include "core/backend.h"
 
 namespace tg {
@@ -80,6 +81,26 @@ Tensor Tensor::detach() const {
   impl->storage = this->impl().storage;
   return Tensor(std::move(impl));
 }
+
+namespace {
+const AutogradHooks* installed_hooks = nullptr;  // constant-initialised: safe to set before main
+}  // namespace
+
+void set_autograd_hooks(const AutogradHooks* hooks) { installed_hooks = hooks; }
+
+const AutogradHooks& autograd_hooks(const char* caller) {
+  TG_CHECK(installed_hooks != nullptr, "{}: the autograd layer is not linked (link tapegrad::autograd or "
+           "tapegrad::tapegrad; core alone has no tape)", caller);
+  return *installed_hooks;
+}
+
+void Tensor::backward(const Tensor& grad, bool retain_graph, bool create_graph) const {
+  autograd_hooks("backward").backward(*this, grad, retain_graph, create_graph);
+}
+Tensor Tensor::reshape(const Shape& shape) const { return autograd_hooks("reshape").reshape(*this, shape); }
+Tensor Tensor::to(DType t) const { return t == dtype() ? *this : autograd_hooks("to").cast(*this, t); }
+Tensor Tensor::to(Device d) const { return d == device() ? *this : autograd_hooks("to").to_device(*this, d); }
+Tensor Tensor::clone() const { return autograd_hooks("clone").cast(*this, dtype()); }
 
 std::string describe(const Tensor& t) {
   if (!t.defined()) return "undefined tensor";

@@ -83,7 +83,8 @@ class Tensor {
   // All values converted to T, in row-major order (copies from the device).
   template <class T = float> std::vector<T> to_vector() const;
 
-  // autograd
+  // autograd. backward, to, clone and reshape record on the tape, which lives in the autograd layer:
+  // core reaches them through the hooks it installs (core/autograd_hooks.h).
   bool requires_grad() const { return impl().requires_grad; }
   Tensor& requires_grad_(bool on = true);
   Tensor grad() const { return Tensor(impl().grad); }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds tapegrad (Release, in ./build) and runs every test suite with
-# CTest. Suites that cannot run here (CUDA without a GPU) report as skipped.
+# CTest. Suites that cannot run here (CUDA without a GPU) report as skipped. Then installs the
+# library into a fresh prefix (build/consumer/prefix) and builds and runs examples/consumer against it.
 #   scripts/test.sh --sanitize   the CPU-only suites under AddressSanitizer + UBSan, in ./build-sanitize
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -37,4 +38,18 @@ echo "tapegrad: running the test suites in $dir"
 # Two suites at once on two cores: OpenMP workers that spin after a parallel region steal the core
 # the other suite needs (models: 17 s instead of 1.5 s); sleeping workers cost nothing.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
-ctest --test-dir "$dir" --output-on-failure -j2
+status=0
+ctest --test-dir "$dir" --output-on-failure -j2 || status=$?
+
+if ((!sanitize)); then
+  # A program outside the tree, as a user would build one: find_package(tapegrad) from the prefix.
+  # Runs whatever the suites said; the exit status is non-zero if either failed.
+  consumer=$dir/consumer
+  echo "tapegrad: installing into $consumer/prefix and building examples/consumer against it"
+  rm -rf "$consumer"
+  cmake --install "$dir" --prefix "$consumer/prefix" >"$dir/install.log"
+  cmake -S examples/consumer -B "$consumer/build" -DCMAKE_PREFIX_PATH="$PWD/$consumer/prefix"
+  cmake --build "$consumer/build" -j "$(nproc)"
+  "$consumer/build/consumer"
+fi
+exit "$status"

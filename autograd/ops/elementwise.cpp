@@ -215,15 +215,4 @@ Tensor cast(const Tensor& x, DType dtype) {
   return out;
 }
 
-Tensor Tensor::to(DType t) const { return t == dtype() ? *this : cast(*this, t); }
-Tensor Tensor::clone() const { return cast(*this, dtype()); }
-
-Tensor Tensor::to(Device d) const {
-  if (d == device()) return *this;
-  Tensor out = raw::to_device(*this, d);
-  if (needs_grad(*this))
-    record(Op::ToDevice, out, {*this}, [from = device()](const Tensor& dy, Node&) -> Grads { return {dy.to(from)}; });
-  return out;
-}
-
 }  // namespace tg

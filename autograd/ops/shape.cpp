@@ -35,8 +35,6 @@ Tensor reshape(const Tensor& x, Shape shape) {
   return out;
 }
 
-Tensor Tensor::reshape(const Shape& shape) const { return tg::reshape(*this, shape); }
-
 Tensor flatten(const Tensor& x, int64_t start_axis, int64_t end_axis) {
   if (x.dim() == 0) return reshape(x, {1});
   int64_t s = normalize_axis(start_axis, x.dim(), "flatten"), e = normalize_axis(end_axis, x.dim(), "flatten");

@@ -1,7 +1,7 @@
 # Installing tapegrad's Debian packages; sourced by scripts/run.sh and scripts/test.sh.
 # Only the missing packages are installed, and the package lists are refreshed only then.
 
-# libopenblas-openmp-dev: OpenBLAS on the same OpenMP thread pool as our kernels (CMakeLists.txt).
+# libopenblas-openmp-dev: OpenBLAS on the same OpenMP thread pool as our kernels (cmake/TapegradCBLAS.cmake).
 # graphviz: `dot` draws the tape pictures the examples write (tg::write_graph).
 # python3-vega-datasets: the Seattle weather CSV of examples/tabular.
 TG_PACKAGES=(build-essential cmake libfmt-dev doctest-dev libopenblas-dev libopenblas-openmp-dev zlib1g-dev libstb-dev
