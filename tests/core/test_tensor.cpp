@@ -39,6 +39,23 @@ TEST_CASE("creation: zeros, ones, full, *_like, tensor, scalar_tensor") {
   CHECK_CLOSE(from_host(host, {3}, {.dtype = DType::f64}), {0.5, 1.5, 2.5});
 }
 
+// GCC 12.2 with AVX-512 copied the list {1, 1, 1, 1, 0, 0, 0, 0} of doubles as eight 1.0s (a
+// 64-byte constant with a zero upper half became one broadcast); the Release flags leave AVX-512
+// out for that reason (CMakeLists.txt). These lists go through tensor() as in the tests.
+TEST_CASE("creation: literal lists with a zero upper half keep their values") {
+  std::vector<double> f64 = tensor({1, 1, 1, 1, 0, 0, 0, 0}, {2, 4}, {.dtype = DType::f64}).to_vector<double>();
+  std::vector<double> f32 = tensor({1, 1, 1, 1, 0, 0, 0, 0}, {1, 1, 2, 4}, {.dtype = DType::f32}).to_vector<double>();
+  std::vector<double> twos = tensor({-2, -2, -2, -2, 0, 0, 0, 0}).to_vector<double>();
+  // Element by element against scalars: an expected list written as a literal would be copied
+  // by the same wrong code.
+  for (int i = 0; i < 8; ++i) {
+    CAPTURE(i);
+    CHECK(f64[size_t(i)] == (i < 4 ? 1.0 : 0.0));
+    CHECK(f32[size_t(i)] == (i < 4 ? 1.0 : 0.0));
+    CHECK(twos[size_t(i)] == (i < 4 ? -2.0 : 0.0));
+  }
+}
+
 TEST_CASE("creation: arange") {
   CHECK_CLOSE(arange(5), {0, 1, 2, 3, 4});
   CHECK(arange(5).dtype() == DType::i64);
