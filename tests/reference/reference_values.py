@@ -1,5 +1,5 @@
-# Shared by the tests/reference/make_*_reference.py generators: deterministic test values and the
-# C++ spelling of a tensor's values as an inline std::vector<double>.
+# Shared by the tests/reference/make_*_reference.py generators: deterministic test values, the
+# C++ spelling of a tensor's values as an inline std::vector<double>, and a RefCase tensor entry.
 import math
 
 import torch
@@ -17,3 +17,29 @@ def cpp_vector(name, values):
     rows = [", ".join(repr(v) for v in flat[i:i + 4]) for i in range(0, len(flat), 4)]
     body = ",\n    ".join(rows)
     return f"inline const std::vector<double> {name} = {{\n    {body}}};"
+
+
+def num(v, integral):
+    """A value as C++ source: an integer, NAN, +-INFINITY, or the shortest round-tripping double."""
+    if integral:
+        return str(int(v))
+    v = float(v)
+    if v != v:
+        return "NAN"
+    if v in (float("inf"), float("-inf")):
+        return "INFINITY" if v > 0 else "-INFINITY"
+    return repr(v)
+
+
+def ref_tensor(t, kind):
+    """One RefTensor initializer {'kind', {shape}, {values}} (kind 'f', 'c' or 'i')."""
+    integral = not (t.is_floating_point() or t.dtype == torch.bool)
+    vals = t.reshape(-1).tolist() if t.dtype != torch.bool else t.reshape(-1).double().tolist()
+    shape = ", ".join(str(d) for d in t.shape)
+    body = ", ".join(num(v, integral) for v in vals)
+    return f"{{'{kind}', {{{shape}}}, {{{body}}}}}"
+
+
+def out_kind(t):
+    """'f' for a float (or bool) output, 'i' for an integer one."""
+    return "f" if (t.is_floating_point() or t.dtype == torch.bool) else "i"
