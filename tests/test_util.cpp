@@ -10,6 +10,19 @@
 
 namespace tg::test {
 
+TableParams table_params(UnaryOp k) {
+  switch (k) {
+    case UnaryOp::LeakyRelu: return {0.1};
+    case UnaryOp::Softplus: return {2.0, 3.0};  // beta 2, threshold 3: both branches, kink at x = 1.5
+    case UnaryOp::Clamp: return {-0.5, 0.7};
+    case UnaryOp::AddScalar: return {0.25};
+    case UnaryOp::MulScalar: return {1.5};
+    case UnaryOp::DivScalar: return {3.0};
+    case UnaryOp::PowScalar: return {2.5};
+    default: return {};
+  }
+}
+
 std::map<std::pair<Op, Check>, int>& op_tests() {
   static std::map<std::pair<Op, Check>, int> registry;
   return registry;

@@ -41,6 +41,13 @@ std::string error_report(const std::function<void()>& fn, const std::vector<std:
 // TG_NEEDS_FASHION_MNIST.
 bool missing_fashion_mnist();
 
+// The scalar parameters each parametrised entry of the elementwise op table is tested with, by the
+// table-driven gradcheck (tests/autograd/test_op_table.cpp) and the CPU/CUDA parity table.
+struct TableParams {
+  double p0 = 0, p1 = 0;
+};
+TableParams table_params(UnaryOp k);
+
 // The device the suite runs on: "cpu", or "cuda:0" in a --device=cuda run; for expected error
 // messages, which name it.
 inline std::string device_name() { return default_device().str(); }

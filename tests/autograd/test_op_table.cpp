@@ -12,23 +12,6 @@ using In = std::vector<Tensor>;
 
 namespace {
 
-// The scalar parameters each parametrised entry is tested with (the rest take none).
-struct Params {
-  double p0 = 0, p1 = 0;
-};
-Params test_params(UnaryOp k) {
-  switch (k) {
-    case UnaryOp::LeakyRelu: return {0.1};
-    case UnaryOp::Softplus: return {2.0, 3.0};  // beta 2, threshold 3: both branches, kink at x = 1.5
-    case UnaryOp::Clamp: return {-0.5, 0.7};
-    case UnaryOp::AddScalar: return {0.25};
-    case UnaryOp::MulScalar: return {1.5};
-    case UnaryOp::DivScalar: return {3.0};
-    case UnaryOp::PowScalar: return {2.5};
-    default: return {};
-  }
-}
-
 // f64 inputs where the op is smooth: Real is standard normal; AwayFromKinks keeps 0.2 from the
 // kinks at 0, -0.5, 0.7 and 1.5.
 Tensor sample(Domain d, uint64_t seed) {
@@ -82,7 +65,7 @@ TEST_CASE("op table: every differentiable unary entry passes gradcheck and gradg
   for (const UnaryEntry& e : unary_entries()) {
     if (e.kind == OpKind::NoGrad) continue;
     INFO(e.name);
-    Params p = test_params(e.k);
+    test::TableParams p = test::table_params(e.k);
     In in{sample(e.domain, 11)};
     auto fn = [k = e.k, p](const In& x) { return unary(k, x[0], p.p0, p.p1); };
     CHECK_GRADCHECK(fn, in);
