@@ -26,6 +26,11 @@ struct Storage {
   size_t bytes = 0;
   Device device;
   std::atomic<uint64_t> version{0};
+  // Set by the index range check for device memory (autograd/ops/indexing.cpp): at version
+  // `indices_checked_at`, every value, read as i64, lay in [0, indices_below), so a later op with a
+  // limit at least that large skips the scan and the wait for its result. Guarded by that file's mutex.
+  uint64_t indices_checked_at = UINT64_MAX;
+  int64_t indices_below = 0;
   Storage(size_t bytes, Device device);
   ~Storage();
   Storage(const Storage&) = delete;

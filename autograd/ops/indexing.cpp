@@ -2,6 +2,8 @@
 // scatter_add as differentiable ops of their own (so second derivatives through lookups work).
 // Every index is range-checked before a kernel runs; a bad index is a tg::Error naming the op,
 // the offending value and its position.
+#include <mutex>
+
 #include "autograd/node.h"
 #include "autograd/ops/elementwise.h"
 #include "autograd/ops/raw.h"
@@ -12,15 +14,33 @@
 namespace tg {
 namespace {
 
-// index as contiguous i64 on x's device, every value in [0, limit).
+// Guards the range-check marks on index storages (Storage::indices_checked_at).
+std::mutex index_mark_mutex;
+
+// index as contiguous i64 on x's device, every value in [0, limit). On a device, the scan (and the
+// wait for its result) runs once per index tensor and version: a successful check is remembered
+// on the storage.
 Tensor checked_index(Op op, const Tensor& index, const Tensor& x, int64_t limit) {
   TG_CHECK(!is_floating(index.dtype()), "{}: index must be i64 or i32, got {}", op_name(op), describe(index));
   raw::check_compatible(op, {&x, &index}, /*any_dtype=*/true);
   Tensor idx = index.dtype() == DType::i64 ? index : raw::cast(index, DType::i64);
+  Storage& storage = *idx.impl().storage;
+  // Only device memory keeps the mark: host memory can be written through data_ptr() without a
+  // version bump, and there the scan is cheap next to the op anyway.
+  const bool remember = !idx.device().is_cpu();
+  if (remember) {
+    std::lock_guard<std::mutex> lock(index_mark_mutex);
+    if (storage.indices_checked_at == idx.version() && storage.indices_below <= limit) return idx;
+  }
   int64_t bad = backend(idx.device()).first_out_of_range(static_cast<const int64_t*>(idx.data()), idx.numel(), limit);
   if (bad >= 0)
     fail("{}: index {} at position {} is out of range for size {} (index {}, input {})", op_name(op),
          idx.to_vector<int64_t>()[size_t(bad)], bad, limit, describe(index), describe(x));
+  if (remember) {
+    std::lock_guard<std::mutex> lock(index_mark_mutex);
+    storage.indices_checked_at = idx.version();
+    storage.indices_below = limit;
+  }
   return idx;
 }
 

@@ -135,3 +135,17 @@ TEST_CASE("Module-style moves: a leaf moved after the forward refuses the stale 
   w.impl().storage = zeros({2}).impl().storage;
   CHECK_ERROR(y.backward(), "moved", "f64", "f32");
 }
+
+TEST_CASE("index range checks on a device are remembered per version, and redone after a write" * TG_CPU_ONLY) {
+  test::LoopbackCuda device;
+  TensorOptions on_device{.device = Device::cuda}, i64_on_device{.dtype = DType::i64, .device = Device::cuda};
+  Tensor x = arange(10, on_device).reshape({5, 2});
+  Tensor idx = tensor({0, 4, 2}, {}, i64_on_device);
+  CHECK_CLOSE(index_select(x, 0, idx).to(Device::cpu), {0, 1, 8, 9, 4, 5}, 0, 0);
+  CHECK_CLOSE(index_select(x, 0, idx).to(Device::cpu), {0, 1, 8, 9, 4, 5}, 0, 0);  // the remembered check
+  // a smaller limit than the one remembered is checked again
+  CHECK_ERROR(index_select(zeros({3, 2}, on_device), 0, idx), "index_select", "index 4", "size 3");
+  // an in-place write bumps the version, so the next use scans again
+  nn::copy_(idx, tensor({0, 7, 2}, {}, i64_on_device));
+  CHECK_ERROR(index_select(x, 0, idx), "index_select", "index 7", "size 5");
+}
