@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <queue>
 #include <unordered_map>
@@ -28,7 +29,8 @@ using Heap = std::priority_queue<Node*, std::vector<Node*>, BySeq>;
 
 // The gradient summed so far for each node a backward call has reached: an open-addressing table
 // keyed by node address (no allocation per node, unlike std::unordered_map; the tape overhead bench
-// showed the difference). Entries are never erased: a node runs once, after its last deposit.
+// showed the difference). Entries are not erased during a call: a node runs once, after its last
+// deposit. clear() empties only the slots the call used, so the table can serve the next call.
 class PendingGrads {
  public:
   struct Slot {
@@ -37,17 +39,21 @@ class PendingGrads {
   };
   // The slot of `node`, created empty if the node is new (then `created` is set).
   Slot& find(Node* node, bool& created) {
-    if (2 * (used_ + 1) > slots_.size()) grow();
+    if (2 * (occupied_.size() + 1) > slots_.size()) grow();
     size_t mask = slots_.size() - 1;
     for (size_t i = hash(node) & mask;; i = (i + 1) & mask) {
       Slot& s = slots_[i];
       created = s.node == nullptr;
       if (created) {
         s.node = node;
-        ++used_;
+        occupied_.push_back(i);
       }
       if (s.node == node) return s;
     }
+  }
+  void clear() {
+    for (size_t i : occupied_) slots_[i] = Slot{};
+    occupied_.clear();
   }
 
  private:
@@ -55,25 +61,45 @@ class PendingGrads {
   void grow() {
     std::vector<Slot> old = std::move(slots_);
     slots_ = std::vector<Slot>(std::max<size_t>(64, old.size() * 2));
-    used_ = 0;
+    occupied_.clear();
     bool created;
     for (Slot& s : old)
       if (s.node) find(s.node, created) = std::move(s);
   }
   std::vector<Slot> slots_;
-  size_t used_ = 0;
+  std::vector<size_t> occupied_;
 };
+
+// Tables kept for reuse by later backward calls on this thread: a fresh table per call meant a
+// large allocation (mmap, page faults) for every backward of a long tape. A backward started from
+// inside another (a rule calling tg::grad) takes a second table, so nothing is shared.
+thread_local std::vector<std::unique_ptr<PendingGrads>> spare_tables;
 
 // One backward call's state: the nodes waiting to run and the gradient summed so far for each.
 struct Pass {
   Heap heap;
-  PendingGrads pending;
+  std::unique_ptr<PendingGrads> pending;
   const std::unordered_set<Node*>* needed = nullptr;  // tg::grad: only nodes that reach an input
+
+  Pass() {
+    if (spare_tables.empty()) {
+      pending = std::make_unique<PendingGrads>();
+    } else {
+      pending = std::move(spare_tables.back());
+      spare_tables.pop_back();
+    }
+  }
+  ~Pass() {
+    pending->clear();  // drops the gradients of nodes left over when a rule threw
+    spare_tables.push_back(std::move(pending));
+  }
+  Pass(const Pass&) = delete;
+  Pass& operator=(const Pass&) = delete;
 
   void deposit(Node* node, const Tensor& g) {
     if (needed && !needed->count(node)) return;
     bool first;
-    PendingGrads::Slot& slot = pending.find(node, first);
+    PendingGrads::Slot& slot = pending->find(node, first);
     if (first) {
       slot.grad = g;
       heap.push(node);
@@ -83,7 +109,7 @@ struct Pass {
   }
   Tensor take(Node* node) {
     bool first;
-    return std::move(pending.find(node, first).grad);
+    return std::move(pending->find(node, first).grad);
   }
 };
 
