@@ -3,6 +3,7 @@
 # CTest. Suites that cannot run here (CUDA without a GPU) report as skipped. Then installs the
 # library into a fresh prefix (build/consumer/prefix) and builds and runs examples/consumer against it.
 #   scripts/test.sh --sanitize   the CPU-only suites under AddressSanitizer + UBSan, in ./build-sanitize
+#   scripts/test.sh --tsan       the autograd suite's threaded cases under ThreadSanitizer, in ./build-tsan
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib/deps.sh
@@ -11,12 +12,21 @@ source scripts/lib/build.sh
 case "${1:-}" in
   "") sanitize=0 ;;
   --sanitize) sanitize=1 ;;
+  --tsan)
+    # Two threads backward through graphs that share a parameter (tests/autograd/test_inplace.cpp).
+    # One OpenMP thread: libgomp is not instrumented, and these tensors are too small to split.
+    tg_install_deps
+    tg_build build-tsan test_autograd -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTG_CUDA=OFF -DTG_SANITIZE=OFF \
+      -DCMAKE_CXX_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
+    OMP_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1 build-tsan/test_autograd -tc="backward state is per call*"
+    exit
+    ;;
   -h | --help)
-    sed -n '2,4s/^# \{0,1\}//p' "$0"
+    sed -n '2,6s/^# \{0,1\}//p' "$0"
     exit 0
     ;;
   *)
-    echo "test.sh: unknown argument '$1' (expected nothing or --sanitize)" >&2
+    echo "test.sh: unknown argument '$1' (expected nothing, --sanitize or --tsan)" >&2
     exit 2
     ;;
 esac
