@@ -12,7 +12,7 @@ import os
 
 import torch
 import torch.nn.functional as F
-from reference_values import out_kind, ref_tensor
+from reference_values import ref_case
 
 torch.manual_seed(0)
 CASES = []
@@ -243,12 +243,7 @@ lines = [
     "inline const std::vector<RefCase>& torch_reference_cases() {",
     "  static const std::vector<RefCase> cases = {",
 ]
-for c in CASES:
-    ins = ", ".join(ref_tensor(t, k) for k, t in c["inputs"])
-    out = ref_tensor(c["output"], out_kind(c["output"]))
-    up = ref_tensor(c["upstream"], "f") if "upstream" in c else "{'f', {}, {}}"
-    grads = ", ".join(ref_tensor(g, "f") for g in c.get("grads", []))
-    lines.append(f'      {{"{c["name"]}",\n       {{{ins}}},\n       {out},\n       {up},\n       {{{grads}}}}},')
+lines += [ref_case(c) for c in CASES]
 lines += ["  };", "  return cases;", "}", "", "}  // namespace tg::test", ""]
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_reference.h")

@@ -43,3 +43,12 @@ def ref_tensor(t, kind):
 def out_kind(t):
     """'f' for a float (or bool) output, 'i' for an integer one."""
     return "f" if (t.is_floating_point() or t.dtype == torch.bool) else "i"
+
+
+def ref_case(c):
+    """One RefCase initializer: name, inputs, output, upstream gradient, input gradients."""
+    ins = ", ".join(ref_tensor(t, k) for k, t in c["inputs"])
+    out = ref_tensor(c["output"], out_kind(c["output"]))
+    up = ref_tensor(c["upstream"], "f") if "upstream" in c else "{'f', {}, {}}"
+    grads = ", ".join(ref_tensor(g, "f") for g in c.get("grads", []))
+    return f'      {{"{c["name"]}",\n       {{{ins}}},\n       {out},\n       {up},\n       {{{grads}}}}},'
