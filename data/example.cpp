@@ -9,30 +9,36 @@ using namespace wire;
 
 namespace {
 
+// Calls visit(field number, wire type, byte offset of the key) for each field of the message in r,
+// in order; visit reads the field's value or skips it.
+template <class Visit>
+void for_each_field(Reader& r, Visit visit) {
+  while (!r.done()) {
+    uint64_t at = r.offset();
+    uint32_t f, t;
+    r.key(f, t);
+    visit(f, t, at);
+  }
+}
+
 void expect_type(const Reader& r, uint32_t field, uint32_t type, uint32_t want, uint64_t at, const char* message) {
   TG_CHECK(type == want, "{}: {} field {} at byte {} has wire type {}, expected {}", r.what(), message, field, at, type,
            want);
 }
 
 void parse_bytes_list(Reader r, std::vector<std::string>& out) {
-  while (!r.done()) {
-    uint64_t at = r.offset();
-    uint32_t f, t;
-    r.key(f, t);
+  for_each_field(r, [&](uint32_t f, uint32_t t, uint64_t at) {
     if (f != 1) {
       r.skip(f, t);
-      continue;
+      return;
     }
     expect_type(r, f, t, kLengthDelimited, at, "BytesList");
     out.emplace_back(r.bytes());
-  }
+  });
 }
 
 void parse_float_list(Reader r, std::vector<float>& out) {
-  while (!r.done()) {
-    uint64_t at = r.offset();
-    uint32_t f, t;
-    r.key(f, t);
+  for_each_field(r, [&](uint32_t f, uint32_t t, uint64_t at) {
     if (f != 1) {
       r.skip(f, t);
     } else if (t == kFixed32) {  // unpacked: one value per field
@@ -48,14 +54,11 @@ void parse_float_list(Reader r, std::vector<float>& out) {
     } else {
       fail("{}: FloatList value at byte {} has wire type {}, expected 5 (fixed32) or 2 (packed)", r.what(), at, t);
     }
-  }
+  });
 }
 
 void parse_int64_list(Reader r, std::vector<int64_t>& out) {
-  while (!r.done()) {
-    uint64_t at = r.offset();
-    uint32_t f, t;
-    r.key(f, t);
+  for_each_field(r, [&](uint32_t f, uint32_t t, uint64_t at) {
     if (f != 1) {
       r.skip(f, t);
     } else if (t == kVarint) {
@@ -66,17 +69,14 @@ void parse_int64_list(Reader r, std::vector<int64_t>& out) {
     } else {
       fail("{}: Int64List value at byte {} has wire type {}, expected 0 (varint) or 2 (packed)", r.what(), at, t);
     }
-  }
+  });
 }
 
 void parse_feature(Reader r, Feature& out) {
-  while (!r.done()) {
-    uint64_t at = r.offset();
-    uint32_t f, t;
-    r.key(f, t);
+  for_each_field(r, [&](uint32_t f, uint32_t t, uint64_t at) {
     if (f < 1 || f > 3) {
       r.skip(f, t);
-      continue;
+      return;
     }
     expect_type(r, f, t, kLengthDelimited, at, "Feature");
     auto kind = Feature::Kind(f);  // bytes_list = 1, float_list = 2, int64_list = 3
@@ -85,16 +85,13 @@ void parse_feature(Reader r, Feature& out) {
     if (kind == Feature::Kind::bytes) parse_bytes_list(list, out.bytes_list);
     if (kind == Feature::Kind::floats) parse_float_list(list, out.float_list);
     if (kind == Feature::Kind::int64s) parse_int64_list(list, out.int64_list);
-  }
+  });
 }
 
 void parse_map_entry(Reader r, std::map<std::string, Feature>& out) {
   std::string key;
   Feature value;
-  while (!r.done()) {
-    uint64_t at = r.offset();
-    uint32_t f, t;
-    r.key(f, t);
+  for_each_field(r, [&](uint32_t f, uint32_t t, uint64_t at) {
     if (f == 1) {
       expect_type(r, f, t, kLengthDelimited, at, "Features map key");
       key = r.bytes();
@@ -105,22 +102,19 @@ void parse_map_entry(Reader r, std::map<std::string, Feature>& out) {
     } else {
       r.skip(f, t);
     }
-  }
+  });
   out[key] = std::move(value);
 }
 
 void parse_features(Reader r, std::map<std::string, Feature>& out) {
-  while (!r.done()) {
-    uint64_t at = r.offset();
-    uint32_t f, t;
-    r.key(f, t);
+  for_each_field(r, [&](uint32_t f, uint32_t t, uint64_t at) {
     if (f != 1) {
       r.skip(f, t);
-      continue;
+      return;
     }
     expect_type(r, f, t, kLengthDelimited, at, "Features");
     parse_map_entry(r.sub(), out);
-  }
+  });
 }
 
 void write_feature(Writer& w, const Feature& feature) {
@@ -172,17 +166,14 @@ std::string encode_example(const Example& example) {
 Example decode_example(const uint8_t* bytes, size_t size) {
   Reader r(bytes, bytes + size, 0, "decode_example");
   Example out;
-  while (!r.done()) {
-    uint64_t at = r.offset();
-    uint32_t f, t;
-    r.key(f, t);
+  for_each_field(r, [&](uint32_t f, uint32_t t, uint64_t at) {
     if (f != 1) {
       r.skip(f, t);
-      continue;
+      return;
     }
     expect_type(r, f, t, kLengthDelimited, at, "Example");
     parse_features(r.sub(), out.features);
-  }
+  });
   return out;
 }
 
