@@ -198,12 +198,19 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   return out;
 }
 
-Tensor eq(const Tensor& a, double s) { return eq(a, scalar_like(a, s)); }
-Tensor ne(const Tensor& a, double s) { return ne(a, scalar_like(a, s)); }
-Tensor lt(const Tensor& a, double s) { return lt(a, scalar_like(a, s)); }
-Tensor le(const Tensor& a, double s) { return le(a, scalar_like(a, s)); }
-Tensor gt(const Tensor& a, double s) { return gt(a, scalar_like(a, s)); }
-Tensor ge(const Tensor& a, double s) { return ge(a, scalar_like(a, s)); }
+// a compared with a number: an integer tensor against a fraction (or inf, NaN) is compared in f32,
+// as PyTorch does, rather than against the number truncated to an integer.
+static Tensor compare_number(BinaryOp k, const Tensor& a, double s) {
+  bool whole = std::isfinite(s) && s == std::trunc(s);
+  Tensor x = is_floating(a.dtype()) || whole ? a : a.to(DType::f32);
+  return binary(k, x, scalar_like(x, s));
+}
+Tensor eq(const Tensor& a, double s) { return compare_number(BinaryOp::Eq, a, s); }
+Tensor ne(const Tensor& a, double s) { return compare_number(BinaryOp::Ne, a, s); }
+Tensor lt(const Tensor& a, double s) { return compare_number(BinaryOp::Lt, a, s); }
+Tensor le(const Tensor& a, double s) { return compare_number(BinaryOp::Le, a, s); }
+Tensor gt(const Tensor& a, double s) { return compare_number(BinaryOp::Gt, a, s); }
+Tensor ge(const Tensor& a, double s) { return compare_number(BinaryOp::Ge, a, s); }
 
 Tensor cast(const Tensor& x, DType dtype) {
   Tensor out = raw::cast(x, dtype);

@@ -30,6 +30,10 @@ TEST_CASE("promotion: an integer tensor with a floating number computes in f32, 
   CHECK((n / 2).dtype() == DType::f32);
   CHECK_CLOSE(n / 2, {0.5, 1, 1.5});
   CHECK((n - 1).dtype() == DType::i64);
+  // compared with a fraction, an integer tensor is compared in f32, not against the truncated number
+  CHECK_CLOSE(gt(n, 1.5), {0, 1, 1});
+  CHECK_CLOSE(eq(n, 2.0), {0, 1, 0});
+  CHECK(eq(n, 2.0).dtype() == DType::i64);
 }
 
 TEST_CASE("promotion: two tensors of different dtypes meet where torch.result_type says") {
