@@ -55,6 +55,7 @@ class PendingGrads {
     for (size_t i : occupied_) slots_[i] = Slot{};
     occupied_.clear();
   }
+  size_t capacity() const { return slots_.size(); }
 
  private:
   static size_t hash(const Node* p) { return (reinterpret_cast<uintptr_t>(p) >> 4) * 0x9E3779B97F4A7C15ull >> 16; }
@@ -74,6 +75,7 @@ class PendingGrads {
 // large allocation (mmap, page faults) for every backward of a long tape. A backward started from
 // inside another (a rule calling tg::grad) takes a second table, so nothing is shared.
 thread_local std::vector<std::unique_ptr<PendingGrads>> spare_tables;
+constexpr size_t kKeptTableSlots = size_t(1) << 16;  // 1.5 MB: tapes of up to 32k nodes
 
 // One backward call's state: the nodes waiting to run and the gradient summed so far for each.
 struct Pass {
@@ -91,7 +93,8 @@ struct Pass {
   }
   ~Pass() {
     pending->clear();  // drops the gradients of nodes left over when a rule threw
-    spare_tables.push_back(std::move(pending));
+    // a table grown for a huge tape is freed rather than kept for the life of the thread
+    if (pending->capacity() <= kKeptTableSlots) spare_tables.push_back(std::move(pending));
   }
   Pass(const Pass&) = delete;
   Pass& operator=(const Pass&) = delete;
