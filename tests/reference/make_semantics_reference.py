@@ -12,42 +12,14 @@ import os
 
 import torch
 import torch.nn.functional as F
-from reference_values import ref_case
+from reference_values import C, D, I, make_case, rand, randn, ref_case
 
 torch.manual_seed(13)
 CASES = []
 
 
-def randn(*shape, scale=1.0, shift=0.0):
-    """f32-exact values scale * N(0, 1) + shift, as f64."""
-    return (torch.randn(*shape) * scale + shift).double()
-
-
-def rand(*shape, lo=0.0, hi=1.0):
-    return (torch.rand(*shape) * (hi - lo) + lo).double()
-
-
-def D(t): return ("f", t)
-def C(t): return ("c", t)
-def I(t): return ("i", t.long())
-
-
 def case(name, fn, *inputs):
-    ts = []
-    for kind, t in inputs:
-        t = t.clone()
-        if kind == "f":
-            t.requires_grad_(True)
-        ts.append(t)
-    y = fn(*ts)
-    entry = {"name": name, "inputs": [(k, t.detach()) for (k, _), t in zip(inputs, ts)], "output": y.detach()}
-    if y.requires_grad:
-        up = torch.randn(y.shape).to(y.dtype)
-        y.backward(up)
-        entry["upstream"] = up
-        entry["grads"] = [t.grad if t.grad is not None else torch.zeros_like(t) for (k, _), t in zip(inputs, ts)
-                          if k == "f"]
-    CASES.append(entry)
+    CASES.append(make_case(name, fn, *inputs))
 
 
 # ---- max/min along an axis (values; the indices are checked exactly in the tests) -------------------

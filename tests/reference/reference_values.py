@@ -52,3 +52,38 @@ def ref_case(c):
     up = ref_tensor(c["upstream"], "f") if "upstream" in c else "{'f', {}, {}}"
     grads = ", ".join(ref_tensor(g, "f") for g in c.get("grads", []))
     return f'      {{"{c["name"]}",\n       {{{ins}}},\n       {out},\n       {up},\n       {{{grads}}}}},'
+
+
+def randn(*shape, scale=1.0, shift=0.0):
+    """f32-exact values scale * N(0, 1) + shift, as f64."""
+    return (torch.randn(*shape) * scale + shift).double()
+
+
+def rand(*shape, lo=0.0, hi=1.0):
+    return (torch.rand(*shape) * (hi - lo) + lo).double()
+
+
+# Input kinds: D differentiable float, C constant float (no gradient), I integer indices.
+def D(t): return ("f", t)
+def C(t): return ("c", t)
+def I(t): return ("i", t.long())
+
+
+def make_case(name, fn, *inputs):
+    """Runs fn on the inputs and, where the output carries a gradient, backward from a random
+    f32-exact upstream gradient (f16-exact for half outputs); returns the case's tensors."""
+    ts = []
+    for kind, t in inputs:
+        t = t.clone()
+        if kind == "f":
+            t.requires_grad_(True)
+        ts.append(t)
+    y = fn(*ts)
+    entry = {"name": name, "inputs": [(k, t.detach()) for (k, _), t in zip(inputs, ts)], "output": y.detach()}
+    if y.requires_grad:
+        up = torch.randn(y.shape).to(y.dtype)
+        y.backward(up)
+        entry["upstream"] = up
+        entry["grads"] = [t.grad if t.grad is not None else torch.zeros_like(t) for (k, _), t in zip(inputs, ts)
+                          if k == "f"]
+    return entry
