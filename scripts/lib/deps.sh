@@ -4,8 +4,11 @@
 # libopenblas-openmp-dev: OpenBLAS on the same OpenMP thread pool as our kernels (cmake/TapegradCBLAS.cmake).
 # graphviz: `dot` draws the tape pictures the examples write (tg::write_graph).
 # python3-vega-datasets: the Seattle weather CSV of examples/tabular.
+# fortunes: the text corpus of examples/train_lm (/usr/share/games/fortunes).
+# libopenmpi-dev, openmpi-bin: MPI for dist/ (data-parallel training) and its mpirun tests.
 TG_PACKAGES=(build-essential cmake libfmt-dev doctest-dev libopenblas-dev libopenblas-openmp-dev zlib1g-dev libstb-dev
-  nlohmann-json3-dev libomp-dev python3-torch dataset-fashion-mnist graphviz python3-vega-datasets)
+  nlohmann-json3-dev libomp-dev python3-torch dataset-fashion-mnist graphviz python3-vega-datasets
+  fortunes libopenmpi-dev openmpi-bin)
 
 tg_install_deps() {
   local missing=() pkg
