@@ -53,10 +53,18 @@ struct GemmArgs {
 // The geometry of unfold/fold (im2col/col2im) between an image x (N, C, H, W) and its columns
 // (N, C kh kw, OH OW): column row (c, i, j) at output position (oy, ox) holds
 //   x[n, c, oy sh - ph + i dh, ox sw - pw + j dw]   (0 where that falls outside the image).
+// With batch_inner the columns are laid out (C kh kw, N, OH OW) instead, so that a convolution
+// over the whole batch is one GEMM with the weight (autograd/ops/conv.cpp).
 struct UnfoldArgs {
   int64_t N, C, H, W;
   int64_t kh, kw, sh, sw, ph, pw, dh, dw;
   int64_t OH, OW;  // output positions: OH = (H + 2 ph - dh (kh - 1) - 1) / sh + 1, OW alike
+  bool batch_inner = false;
+  // Where column row (c, i, j) of image n starts in the columns buffer.
+  TG_HD int64_t row_offset(int64_t n, int64_t c, int64_t i, int64_t j) const {
+    int64_t r = (c * kh + i) * kw + j;
+    return (batch_inner ? r * N + n : n * C * kh * kw + r) * OH * OW;
+  }
 };
 
 enum class ReduceOp : uint8_t { Sum, Max, Min };

@@ -13,11 +13,19 @@ template <class T>
 __global__ void unfold_kernel(T* cols, const T* x, UnfoldArgs a) {
   const int64_t total = a.N * a.C * a.kh * a.kw * a.OH * a.OW;
   for (int64_t k = thread_index(); k < total; k += thread_count()) {
-    int64_t ox = k % a.OW, oy = (k / a.OW) % a.OH, r = k / (a.OW * a.OH);
-    int64_t j = r % a.kw, i = (r / a.kw) % a.kh, plane = r / (a.kw * a.kh);  // plane = n C + c
+    // k in memory order: ((n, c, i, j), oy, ox), or ((c, i, j), n, oy, ox) with batch_inner
+    int64_t ox = k % a.OW, oy = (k / a.OW) % a.OH, r = k / (a.OW * a.OH), n;
+    if (a.batch_inner) {
+      n = r % a.N;
+      r /= a.N;
+    } else {
+      n = r / (a.C * a.kh * a.kw);
+      r %= a.C * a.kh * a.kw;
+    }
+    int64_t j = r % a.kw, i = (r / a.kw) % a.kh, c = r / (a.kw * a.kh);
     int64_t iy = oy * a.sh - a.ph + i * a.dh, ix = ox * a.sw - a.pw + j * a.dw;
     bool inside = iy >= 0 && iy < a.H && ix >= 0 && ix < a.W;
-    cols[k] = inside ? x[(plane * a.H + iy) * a.W + ix] : T{};
+    cols[k] = inside ? x[((n * a.C + c) * a.H + iy) * a.W + ix] : T{};
   }
 }
 
@@ -26,9 +34,9 @@ __global__ void unfold_kernel(T* cols, const T* x, UnfoldArgs a) {
 template <class T>
 __global__ void fold_kernel(T* x, const T* cols, UnfoldArgs a) {
   using C = compute_t<T>;
-  const int64_t total = a.N * a.C * a.H * a.W, L = a.OH * a.OW;
+  const int64_t total = a.N * a.C * a.H * a.W;
   for (int64_t k = thread_index(); k < total; k += thread_count()) {
-    int64_t px = k % a.W, py = (k / a.W) % a.H, plane = k / (a.W * a.H);
+    int64_t px = k % a.W, py = (k / a.W) % a.H, c = (k / (a.W * a.H)) % a.C, n = k / (a.W * a.H * a.C);
     C acc = C(0);
     for (int64_t i = 0; i < a.kh; ++i) {
       int64_t ty = py + a.ph - i * a.dh;
@@ -36,7 +44,7 @@ __global__ void fold_kernel(T* x, const T* cols, UnfoldArgs a) {
       for (int64_t j = 0; j < a.kw; ++j) {
         int64_t tx = px + a.pw - j * a.dw;
         if (tx < 0 || tx % a.sw != 0 || tx / a.sw >= a.OW) continue;
-        acc += C(cols[((plane * a.kh + i) * a.kw + j) * L + (ty / a.sh) * a.OW + tx / a.sw]);
+        acc += C(cols[a.row_offset(n, c, i, j) + (ty / a.sh) * a.OW + tx / a.sw]);
       }
     }
     x[k] = T(acc);

@@ -1,5 +1,6 @@
 // unfold/fold, the primitive pair (each one's backward is the other, with the same geometry, so
-// both are differentiable to any order), and the convolutions built from them and matmul.
+// both are differentiable to any order), and the convolutions built from them and matmul. The
+// convolutions unfold into a (C kh kw, N, L) layout, so a whole batch is one GEMM.
 // The kernels are core/cpu/unfold.cpp and cuda/unfold.cu.
 #include "autograd/ops/conv.h"
 
@@ -50,29 +51,39 @@ void check_image(Op op, const Tensor& x, const char* what = "input") {
   TG_CHECK(x.dim() == 4, "{}: {} must be (N, C, H, W), got {}", op_name(op), what, describe(x));
 }
 
-}  // namespace
+// unfold/fold in either column layout: (N, C kh kw, L), or with batch_inner (C kh kw, N, L), the
+// layout the convolutions use (one GEMM for the whole batch). Each one's backward is the other,
+// in the same layout.
+Tensor unfold_cols(const Tensor& x, Pair2 kernel, Pair2 stride, Pair2 padding, Pair2 dilation, bool batch_inner);
+Tensor fold_cols(const Tensor& cols, Pair2 output_size, Pair2 kernel, Pair2 stride, Pair2 padding, Pair2 dilation,
+                 bool batch_inner);
 
-Tensor unfold(const Tensor& x, Pair2 kernel, Pair2 stride, Pair2 padding, Pair2 dilation) {
+Tensor unfold_cols(const Tensor& x, Pair2 kernel, Pair2 stride, Pair2 padding, Pair2 dilation, bool batch_inner) {
   check_image(Op::Unfold, x);
-  const UnfoldArgs a = unfold_args(Op::Unfold, x.shape(), kernel, stride, padding, dilation);
-  Tensor cols = Tensor::empty({a.N, a.C * a.kh * a.kw, a.OH * a.OW}, x.dtype(), x.device(), "unfold");
+  UnfoldArgs a = unfold_args(Op::Unfold, x.shape(), kernel, stride, padding, dilation);
+  a.batch_inner = batch_inner;
+  const int64_t rows = a.C * a.kh * a.kw, L = a.OH * a.OW;
+  Tensor cols = Tensor::empty(batch_inner ? Shape{rows, a.N, L} : Shape{a.N, rows, L}, x.dtype(), x.device(), "unfold");
   if (cols.numel() > 0) backend(x.device()).unfold(x.dtype(), cols.data(), x.data(), a);
   if (needs_grad(x))
     record(Op::Unfold, cols, {x}, [a, kernel, stride, padding, dilation](const Tensor& dcols, Node&) -> Grads {
-      return {fold(dcols, {a.H, a.W}, kernel, stride, padding, dilation)};
+      return {fold_cols(dcols, {a.H, a.W}, kernel, stride, padding, dilation, a.batch_inner)};
     });
   return cols;
 }
 
-Tensor fold(const Tensor& cols, Pair2 output_size, Pair2 kernel, Pair2 stride, Pair2 padding, Pair2 dilation) {
+Tensor fold_cols(const Tensor& cols, Pair2 output_size, Pair2 kernel, Pair2 stride, Pair2 padding, Pair2 dilation,
+                 bool batch_inner) {
   raw::check_floating(Op::Fold, cols);
   TG_CHECK(cols.dim() == 3, "fold: input must be (N, C kh kw, L), got {}", describe(cols));
-  TG_CHECK(kernel[0] > 0 && kernel[1] > 0 && cols.size(1) % (kernel[0] * kernel[1]) == 0,
+  const int64_t rows = cols.size(batch_inner ? 0 : 1), N = cols.size(batch_inner ? 1 : 0);
+  TG_CHECK(kernel[0] > 0 && kernel[1] > 0 && rows % (kernel[0] * kernel[1]) == 0,
            "fold: input {} must have C kh kw rows for kernel {}", describe(cols), pair_str(kernel));
   TG_CHECK(output_size[0] > 0 && output_size[1] > 0, "fold: output_size must be positive, got {}",
            pair_str(output_size));
-  const Shape image{cols.size(0), cols.size(1) / (kernel[0] * kernel[1]), output_size[0], output_size[1]};
-  const UnfoldArgs a = unfold_args(Op::Fold, image, kernel, stride, padding, dilation);
+  const Shape image{N, rows / (kernel[0] * kernel[1]), output_size[0], output_size[1]};
+  UnfoldArgs a = unfold_args(Op::Fold, image, kernel, stride, padding, dilation);
+  a.batch_inner = batch_inner;
   TG_CHECK(cols.size(2) == a.OH * a.OW, "fold: input {} has {} columns, but output_size {} with kernel {}, stride {}, "
            "padding {} and dilation {} gives {} x {} = {} positions", describe(cols), cols.size(2),
            pair_str(output_size), pair_str(kernel), pair_str(stride), pair_str(padding), pair_str(dilation), a.OH, a.OW,
@@ -80,10 +91,20 @@ Tensor fold(const Tensor& cols, Pair2 output_size, Pair2 kernel, Pair2 stride, P
   Tensor x = Tensor::empty(image, cols.dtype(), cols.device(), "fold");
   if (x.numel() > 0) backend(cols.device()).fold(cols.dtype(), x.data(), cols.data(), a);
   if (needs_grad(cols))
-    record(Op::Fold, x, {cols}, [kernel, stride, padding, dilation](const Tensor& dx, Node&) -> Grads {
-      return {unfold(dx, kernel, stride, padding, dilation)};
+    record(Op::Fold, x, {cols}, [kernel, stride, padding, dilation, batch_inner](const Tensor& dx, Node&) -> Grads {
+      return {unfold_cols(dx, kernel, stride, padding, dilation, batch_inner)};
     });
   return x;
+}
+
+}  // namespace
+
+Tensor unfold(const Tensor& x, Pair2 kernel, Pair2 stride, Pair2 padding, Pair2 dilation) {
+  return unfold_cols(x, kernel, stride, padding, dilation, /*batch_inner=*/false);
+}
+
+Tensor fold(const Tensor& cols, Pair2 output_size, Pair2 kernel, Pair2 stride, Pair2 padding, Pair2 dilation) {
+  return fold_cols(cols, output_size, kernel, stride, padding, dilation, /*batch_inner=*/false);
 }
 
 namespace {
@@ -109,10 +130,13 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Pair2 s
   check_bias(Op::Conv2d, bias, x, Cout);
   const Pair2 kernel{weight.size(2), weight.size(3)};
   const UnfoldArgs a = unfold_args(Op::Conv2d, x.shape(), kernel, stride, padding, dilation);
-  Tensor cols = unfold(x, kernel, stride, padding, dilation);  // (N, Cin kh kw, L)
-  Tensor out = matmul(reshape(weight, {Cout, -1}), cols);       // (N, Cout, L)
-  if (bias.defined()) out = add(out, reshape(bias, {Cout, 1}));
-  return reshape(out, {a.N, Cout, a.OH, a.OW});
+  // The whole batch in one GEMM: (Cout, Cin kh kw) @ (Cin kh kw, N L), then (Cout, N, ...) -> (N, Cout, ...).
+  const int64_t rows = a.C * a.kh * a.kw, L = a.OH * a.OW;
+  Tensor cols = unfold_cols(x, kernel, stride, padding, dilation, /*batch_inner=*/true);  // (Cin kh kw, N, L)
+  Tensor out = matmul(reshape(weight, {Cout, rows}), reshape(cols, {rows, a.N * L}));     // (Cout, N L)
+  out = permute(reshape(out, {Cout, a.N, a.OH, a.OW}), {1, 0, 2, 3});
+  if (bias.defined()) out = add(out, reshape(bias, {Cout, 1, 1}));
+  return out;
 }
 
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Pair2 stride, Pair2 padding,
@@ -134,9 +158,13 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   TG_CHECK(out_size[0] > 0 && out_size[1] > 0, "conv_transpose2d: input {} with weight {}, stride {} and padding {} "
            "gives an output of {} pixels", describe(x), describe(weight), pair_str(stride), pair_str(padding),
            pair_str(out_size));
-  // (Cin, Cout kh kw)^T @ (N, Cin, H W) -> (N, Cout kh kw, H W): the columns conv2d would have read
-  Tensor cols = matmul(reshape(weight, {Cin, -1}), reshape(x, {N, Cin, H * W}), /*trans_a=*/true, false);
-  Tensor out = fold(cols, out_size, kernel, stride, padding, dilation);
+  // The columns conv2d would have read, for the whole batch in one GEMM:
+  // (Cin, Cout kh kw)^T @ (Cin, N H W) -> (Cout kh kw, N, H W), folded onto the output.
+  const int64_t rows = Cout * kernel[0] * kernel[1];
+  Tensor xc = reshape(permute(x, {1, 0, 2, 3}), {Cin, N * H * W});
+  Tensor cols = matmul(reshape(weight, {Cin, rows}), xc, /*trans_a=*/true, false);
+  Tensor out = fold_cols(reshape(cols, {rows, N, H * W}), out_size, kernel, stride, padding, dilation,
+                         /*batch_inner=*/true);
   if (bias.defined()) out = add(out, reshape(bias, {Cout, 1, 1}));
   return out;
 }

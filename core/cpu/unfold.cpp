@@ -1,6 +1,6 @@
 // CPU unfold/fold (im2col/col2im), the kernels under conv2d and conv_transpose2d. Each (n, c)
-// image plane is one unit of work: its kh kw column rows are written (unfold) or its pixels summed
-// into (fold) by one thread, so fold needs no atomics. The inner loop runs over output columns ox,
+// image plane is one unit of work: its kh kw column rows (UnfoldArgs::row_offset, in either
+// layout) are written (unfold) or its pixels summed into (fold) by one thread, so fold needs no atomics. The inner loop runs over output columns ox,
 // which map to the contiguous input pixels ox sw + j dw - pw: a memcpy / a contiguous add when sw = 1.
 #include <cstring>
 
@@ -21,12 +21,12 @@ ColumnRange valid_columns(int64_t off, int64_t sw, int64_t W, int64_t OW) {
   return {lo, hi};
 }
 
+// Plane (n, c): x points at its H W pixels.
 template <class T>
-void unfold_plane(T* cols, const T* x, const UnfoldArgs& a) {
-  const int64_t L = a.OH * a.OW;
+void unfold_plane(T* cols, const T* x, int64_t n, int64_t c, const UnfoldArgs& a) {
   for (int64_t i = 0; i < a.kh; ++i)
     for (int64_t j = 0; j < a.kw; ++j) {
-      T* row = cols + (i * a.kw + j) * L;  // column row (c, i, j) of this plane
+      T* row = cols + a.row_offset(n, c, i, j);
       const int64_t off = j * a.dw - a.pw;
       const auto [lo, hi] = valid_columns(off, a.sw, a.W, a.OW);
       for (int64_t oy = 0; oy < a.OH; ++oy) {
@@ -48,13 +48,12 @@ void unfold_plane(T* cols, const T* x, const UnfoldArgs& a) {
 }
 
 template <class T>
-void fold_plane(T* x, const T* cols, const UnfoldArgs& a) {
+void fold_plane(T* x, const T* cols, int64_t n, int64_t c, const UnfoldArgs& a) {
   using C = compute_t<T>;
-  const int64_t L = a.OH * a.OW;
   std::fill(x, x + a.H * a.W, T{});
   for (int64_t i = 0; i < a.kh; ++i)
     for (int64_t j = 0; j < a.kw; ++j) {
-      const T* row = cols + (i * a.kw + j) * L;
+      const T* row = cols + a.row_offset(n, c, i, j);
       const int64_t off = j * a.dw - a.pw;
       const auto [lo, hi] = valid_columns(off, a.sw, a.W, a.OW);
       for (int64_t oy = 0; oy < a.OH; ++oy) {
@@ -79,7 +78,7 @@ void CpuBackend::unfold(DType t, void* cols, const void* x, const UnfoldArgs& a)
     using T = decltype(tag);
     parallel_for(planes, planes * plane_cols, [&](int64_t begin, int64_t end) {
       for (int64_t p = begin; p < end; ++p)
-        unfold_plane(static_cast<T*>(cols) + p * plane_cols, static_cast<const T*>(x) + p * a.H * a.W, a);
+        unfold_plane(static_cast<T*>(cols), static_cast<const T*>(x) + p * a.H * a.W, p / a.C, p % a.C, a);
     });
   });
 }
@@ -90,7 +89,7 @@ void CpuBackend::fold(DType t, void* x, const void* cols, const UnfoldArgs& a) {
     using T = decltype(tag);
     parallel_for(planes, planes * plane_cols, [&](int64_t begin, int64_t end) {
       for (int64_t p = begin; p < end; ++p)
-        fold_plane(static_cast<T*>(x) + p * a.H * a.W, static_cast<const T*>(cols) + p * plane_cols, a);
+        fold_plane(static_cast<T*>(x) + p * a.H * a.W, static_cast<const T*>(cols), p / a.C, p % a.C, a);
     });
   });
 }
