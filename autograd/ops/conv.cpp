@@ -46,15 +46,14 @@ UnfoldArgs unfold_args(Op op, const Shape& image, Pair2 k, Pair2 s, Pair2 p, Pai
   return a;
 }
 
-void check_image(Op op, const Tensor& x, const char* what = "input") {
+void check_image(Op op, const Tensor& x) {
   raw::check_floating(op, x);
-  TG_CHECK(x.dim() == 4, "{}: {} must be (N, C, H, W), got {}", op_name(op), what, describe(x));
+  TG_CHECK(x.dim() == 4, "{}: input must be (N, C, H, W), got {}", op_name(op), describe(x));
 }
 
 // unfold/fold in either column layout: (N, C kh kw, L), or with batch_inner (C kh kw, N, L), the
 // layout the convolutions use (one GEMM for the whole batch). Each one's backward is the other,
 // in the same layout.
-Tensor unfold_cols(const Tensor& x, Pair2 kernel, Pair2 stride, Pair2 padding, Pair2 dilation, bool batch_inner);
 Tensor fold_cols(const Tensor& cols, Pair2 output_size, Pair2 kernel, Pair2 stride, Pair2 padding, Pair2 dilation,
                  bool batch_inner);
 
