@@ -64,7 +64,7 @@ GPTBlock::GPTBlock(const GPTConfig& c, Generator& gen) {
   attn = register_module("attn", std::make_shared<nn::MultiHeadAttention>(c.embed, c.heads, /*bias=*/false, gen));
   norm2 = register_module("norm2", std::make_shared<nn::RMSNorm>(c.embed));
   mlp = register_module("mlp", std::make_shared<nn::MLP>(std::vector<int64_t>{c.embed, 4 * c.embed, c.embed},
-                                                         nn::Activation::Gelu, /*bias=*/false, gen));
+                                                         nn::Activation::Silu, /*bias=*/false, gen));
   nn::init::normal_(attn->in_proj_weight, gen, 0, kInitStd);
   nn::init::normal_(attn->out_proj->weight, gen, 0, residual_std);
   nn::init::normal_(mlp->layers[0]->weight, gen, 0, kInitStd);
