@@ -147,8 +147,13 @@ void save_gpt(const std::string& path, const GPT& model, const std::map<std::str
 std::shared_ptr<GPT> load_gpt(const std::string& path) {
   SafetensorsFile file = load_safetensors(path);
   auto model = std::make_shared<GPT>(GPTConfig::from_metadata(file.metadata, path));
+  // A training checkpoint (nn::save_checkpoint: "model.<name>" and "optim.*") loads too.
+  bool checkpoint = false;
+  for (const auto& [name, t] : file.tensors) checkpoint = checkpoint || name.rfind("model.", 0) == 0;
   nn::StateDict state;
-  for (const auto& [name, t] : file.tensors) state.insert(name, t);
+  for (const auto& [name, t] : file.tensors)
+    if (!checkpoint) state.insert(name, t);
+    else if (name.rfind("model.", 0) == 0) state.insert(name.substr(6), t);
   model->load_state_dict(state);
   return model;
 }

@@ -83,7 +83,8 @@ class GPT : public nn::Module {
 
 // The weights (names as named_parameters) with the config and `metadata` in the file's metadata.
 void save_gpt(const std::string& path, const GPT& model, const std::map<std::string, std::string>& metadata = {});
-// A model built from the config in the file's metadata, with its weights (on the CPU, f32).
+// A model built from the config in the file's metadata, with its weights (on the CPU, f32). Reads
+// save_gpt's files and train_lm's resumable checkpoints (nn::save_checkpoint with the config).
 std::shared_ptr<GPT> load_gpt(const std::string& path);
 
 }  // namespace tg::models
