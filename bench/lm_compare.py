@@ -54,17 +54,28 @@ def main():
                                                str(args.reps), "--threads", "2", "--json", p + ".json"], p + ".json"),
     }
     times = {name: [] for name in settings}
+    cpu = {name: [] for name in settings}
     for r in range(args.rounds):
         for i, (name, fn) in enumerate(settings.items()):
-            times[name].append(fn(os.path.join(out, f"time_{i}_{r}"))["step_ms"])
+            m = fn(os.path.join(out, f"time_{i}_{r}"))
+            times[name].append(m["step_ms"])
+            cpu[name].append(m["step_cpu_ms"])
     med = {name: statistics.median(v) for name, v in times.items()}
+    med_cpu = {name: statistics.median(v) for name, v in cpu.items()}
     torch_best = min(med["torch 1 thread"], med["torch 2 threads"])
     metrics = {"step_ms": med["tapegrad"], "torch_1t_step_ms": med["torch 1 thread"],
-               "torch_2t_step_ms": med["torch 2 threads"], "ratio_vs_torch": med["tapegrad"] / torch_best}
+               "torch_2t_step_ms": med["torch 2 threads"], "ratio_vs_torch": med["tapegrad"] / torch_best,
+               "step_cpu_ms": med_cpu["tapegrad"], "torch_1t_step_cpu_ms": med_cpu["torch 1 thread"],
+               "torch_2t_step_cpu_ms": med_cpu["torch 2 threads"],
+               "cpu_ratio_vs_torch_1t": med_cpu["tapegrad"] / med_cpu["torch 1 thread"]}
     print("train step, batch 8 x 256 bytes (median of rounds; all rounds in ms):")
     for name, v in times.items():
         print(f"  {name:16s} {med[name]:9.1f} ms   {', '.join(f'{x:.0f}' for x in v)}")
     print(f"  ours / fastest PyTorch: {metrics['ratio_vs_torch']:.3f} (target <= 0.8)")
+    print("CPU time per step, all threads (the work, whatever share of the cores each run got):")
+    for name, v in cpu.items():
+        print(f"  {name:16s} {med_cpu[name]:9.1f} ms   {', '.join(f'{x:.0f}' for x in v)}")
+    print(f"  ours / PyTorch at 1 thread: {metrics['cpu_ratio_vs_torch_1t']:.3f}")
 
     if not args.skip_quality:
         steps = ["--model", args.model, "--epochs", str(args.epochs), "--steps-per-epoch", str(args.steps_per_epoch),
