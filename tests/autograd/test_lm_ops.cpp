@@ -121,7 +121,9 @@ TEST_CASE("masked attention kernel equals matmul/softmax/matmul across tiles (f3
   }
 }
 
-TEST_CASE("masked attention: a query that sees no key gets 0 and no gradient") {
+// The CPU kernel's rule; backends without a mask kernel run the composite, which gives NaN there as
+// torch's math path does (docs/decisions.md).
+TEST_CASE("masked attention: a query that sees no key gets 0 and no gradient (CPU kernel)" * TG_CPU_ONLY) {
   Tensor q = leaf({1, 1, 2, 2}, 41), k = leaf({1, 1, 3, 2}, 42), v = leaf({1, 1, 3, 2}, 43);
   Tensor keep = tensor({0, 0, 0, 1, 0, 1}, {2, 3}, f64);
   Tensor out = scaled_dot_product_attention(q, k, v, keep);
