@@ -136,6 +136,10 @@ class Backend {
   // Whether the two kernels above take this dtype and head size; where they do not, the op runs
   // as matmul/softmax/matmul instead (O(Tq Tk) memory), like PyTorch's math fallback.
   virtual bool has_attention_kernel(DType t, int64_t head_size) const = 0;
+  // Whether those kernels also read an additive mask (AttentionArgs::bias) and keys and values in
+  // a KV cache's layout (AttentionArgs::kv_rows); where they do not, a masked call runs as
+  // matmul/softmax/matmul and a cached one reads a copy of the cache.
+  virtual bool has_attention_mask_kernel() const { return false; }
 
   // unfold: cols (N, C kh kw, OH OW) from x (N, C, H, W) as UnfoldArgs says; fold is its adjoint:
   // x (overwritten) = the sum of every column entry onto the pixel it was read from.

@@ -71,6 +71,7 @@ class CpuBackend final : public Backend {
   void attention_backward(DType t, void* dq, void* dk, void* dv, const void* q, const void* k, const void* v,
                           const void* o, const void* lse, const void* dout, const AttentionArgs& args) override;
   bool has_attention_kernel(DType t, int64_t) const override { return t == DType::f32 || t == DType::f64; }
+  bool has_attention_mask_kernel() const override { return true; }
 
   void unfold(DType t, void* cols, const void* x, const UnfoldArgs& args) override;
   void fold(DType t, void* x, const void* cols, const UnfoldArgs& args) override;
