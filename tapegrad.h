@@ -18,6 +18,7 @@
 #include "nn/dropout.h"
 #include "nn/embedding.h"
 #include "nn/init.h"
+#include "nn/kv_cache.h"
 #include "nn/layer_norm.h"
 #include "nn/linear.h"
 #include "nn/lr_scheduler.h"
@@ -25,4 +26,5 @@
 #include "nn/module.h"
 #include "nn/multihead_attention.h"
 #include "nn/optim.h"
+#include "nn/rms_norm.h"
 #include "nn/transformer.h"

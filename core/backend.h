@@ -119,6 +119,10 @@ class Backend {
   // Whether the two kernels above take this dtype and head size; where they do not, the op runs
   // as matmul/softmax/matmul instead (O(Tq Tk) memory), like PyTorch's math fallback.
   virtual bool has_attention_kernel(DType t, int64_t head_size) const = 0;
+  // Whether those kernels also read an additive mask (AttentionArgs::bias) and keys and values in
+  // a KV cache's layout (AttentionArgs::kv_rows); where they do not, a masked call runs as
+  // matmul/softmax/matmul and a cached one reads a copy of the cache.
+  virtual bool has_attention_mask_kernel() const { return false; }
 
   // indexing: idx are i64; callers check ranges first with first_out_of_range.
   // index_select: out[o, j, i] = in[o, idx[j], i]; index_add: out[o, idx[j], i] += src[o, j, i]

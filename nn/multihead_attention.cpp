@@ -2,6 +2,7 @@
 // xavier-uniform, both biases zero, out_proj.weight as any Linear.
 #include "nn/multihead_attention.h"
 
+#include "autograd/node.h"
 #include "autograd/ops.h"
 #include "nn/init.h"
 
@@ -18,7 +19,8 @@ MultiHeadAttention::MultiHeadAttention(int64_t embed_dim, int64_t num_heads, boo
   if (bias) init::zeros_(out_proj->bias);
 }
 
-Tensor MultiHeadAttention::forward(const Tensor& x, bool causal, KVCache* cache) const {
+Tensor MultiHeadAttention::forward(const Tensor& x, bool causal, KVCache* cache, const Tensor& mask,
+                                   MaskKind kind) const {
   TG_CHECK(x.dim() == 3 && x.size(2) == embed_dim, "MultiHeadAttention({}, {}): input {} must be (B, T, {})",
            embed_dim, num_heads, describe(x), embed_dim);
   const int64_t B = x.size(0), T = x.size(1), E = embed_dim, H = num_heads, D = head_dim;
@@ -27,17 +29,21 @@ Tensor MultiHeadAttention::forward(const Tensor& x, bool causal, KVCache* cache)
   // (B T, 3E) -> (B, T, 3, H, D) -> (3, B, H, T, D): q, k and v, each (B, H, T, D).
   qkv = permute(reshape(qkv, {B, T, 3, H, D}), {2, 0, 3, 1, 4});
   Tensor q = squeeze(slice(qkv, 0, 0, 1), 0), k = squeeze(slice(qkv, 0, 1, 2), 0), v = squeeze(slice(qkv, 0, 2, 3), 0);
-  if (cache) {
-    if (cache->length() > 0) {
-      TG_CHECK(cache->k.size(0) == B, "MultiHeadAttention: the cache holds {} for a batch of {}, input {}",
-               describe(cache->k), B, describe(x));
-      k = cat({cache->k, k}, 2);
-      v = cat({cache->v, v}, 2);
-    }
-    cache->k = k;
-    cache->v = v;
+  Tensor o;  // (B, H, T, D)
+  if (cache && cache->length() > 0)
+    TG_CHECK(cache->key_storage().size(0) == B, "MultiHeadAttention: the cache holds {} for a batch of {}, input {}",
+             describe(cache->key_storage()), B, describe(x));
+  if (!cache) {
+    o = scaled_dot_product_attention(q, k, v, mask, kind, causal);
+  } else if (needs_grad(k)) {  // training through a cache: differentiable in the new keys and values
+    Tensor past_k = cache->keys(), past_v = cache->values();
+    cache->append(k.detach(), v.detach());
+    if (past_k.defined() && past_k.size(2) > 0) k = cat({past_k, k}, 2), v = cat({past_v, v}, 2);
+    o = scaled_dot_product_attention(q, k, v, mask, kind, causal);
+  } else {  // decoding: the new rows written into the cache, attention reading it in place
+    cache->append(k, v);
+    o = cached_attention(q, cache->key_storage(), cache->value_storage(), cache->length(), mask, kind, causal);
   }
-  Tensor o = scaled_dot_product_attention(q, k, v, causal);    // (B, H, T, D)
   o = reshape(permute(o, {0, 2, 1, 3}), {B, T, E});            // heads side by side again
   return out_proj->forward(o);
 }

@@ -14,8 +14,9 @@ TransformerBlock::TransformerBlock(int64_t embed_dim, int64_t num_heads, int64_t
                                                      Activation::Gelu, true, gen));
 }
 
-Tensor TransformerBlock::forward(const Tensor& x, bool causal, KVCache* cache) const {
-  Tensor h = add(x, attn->forward(ln1->forward(x), causal, cache));
+Tensor TransformerBlock::forward(const Tensor& x, bool causal, KVCache* cache, const Tensor& mask,
+                                 MaskKind kind) const {
+  Tensor h = add(x, attn->forward(ln1->forward(x), causal, cache, mask, kind));
   return add(h, mlp->forward(ln2->forward(h)));
 }
 

@@ -15,9 +15,11 @@ class TransformerBlock : public Module {
  public:
   TransformerBlock(int64_t embed_dim, int64_t num_heads, int64_t mlp_ratio = 4, Generator& gen = default_generator());
   // x (B, T, E) -> (B, T, E)
-  Tensor forward(const Tensor& x, bool causal = false, KVCache* cache = nullptr) const;
-  Tensor operator()(const Tensor& x, bool causal = false, KVCache* cache = nullptr) const {
-    return forward(x, causal, cache);
+  Tensor forward(const Tensor& x, bool causal = false, KVCache* cache = nullptr, const Tensor& mask = {},
+                 MaskKind kind = MaskKind::Keep) const;
+  Tensor operator()(const Tensor& x, bool causal = false, KVCache* cache = nullptr, const Tensor& mask = {},
+                    MaskKind kind = MaskKind::Keep) const {
+    return forward(x, causal, cache, mask, kind);
   }
 
   std::shared_ptr<LayerNorm> ln1, ln2;

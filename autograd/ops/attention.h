@@ -15,4 +15,22 @@ namespace tg {
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, bool causal = false,
                                     std::optional<double> scale = std::nullopt);
 
+// With an explicit mask, (Tq, Tk) or (B or 1, H or 1, Tq, Tk), broadcast over batch and heads and
+// combined with causal. MaskKind::Keep: nonzero = the query may attend to the key (any dtype; torch's
+// boolean mask). MaskKind::Additive: added to the scores (floating; -inf hides a key), torch's float
+// mask. The mask is a constant: no gradient flows to it. A query whose keys are all hidden gets 0.
+// The CPU kernel reads the mask tile by tile; a backend without has_attention_mask_kernel() runs
+// the masked op as matmul/softmax/matmul (as the CUDA backend does).
+enum class MaskKind { Keep, Additive };
+Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
+                                    MaskKind kind = MaskKind::Keep, bool causal = false,
+                                    std::optional<double> scale = std::nullopt);
+
+// Attention over the first kv_length rows of k and v laid out (B, H, capacity, D), a KV cache's
+// storage (nn/kv_cache.h), read in place where the backend's kernel can (no copy per decoding
+// step). For inference: it records no gradient and refuses inputs that need one. Mask as above,
+// (Tq, kv_length) or (B or 1, H or 1, Tq, kv_length).
+Tensor cached_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t kv_length, const Tensor& mask = {},
+                        MaskKind kind = MaskKind::Keep, bool causal = false);
+
 }  // namespace tg

@@ -57,6 +57,7 @@ Tensor reciprocal(const Tensor& x);
 Tensor square(const Tensor& x);
 Tensor sin(const Tensor& x);
 Tensor cos(const Tensor& x);
+Tensor silu(const Tensor& x);  // x * sigmoid(x), a.k.a. swish
 Tensor sign(const Tensor& x);  // no gradient (zero almost everywhere)
 
 // Any entry of the table in core/elementwise.h by its enum, with its scalar parameters: what the

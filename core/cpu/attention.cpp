@@ -3,7 +3,9 @@
 // memory is O(T). Tile products go through CBLAS; exp is core/fast_math.h's vectorisable one.
 // Sizes and layouts: core/attention_args.h. Oracle: attention_reference.cpp (tests/attention).
 //
-// S = scale Q K^T, with S_ij = -inf where causal and j > i + (Tk - Tq);  P = softmax_rows(S);  O = P V.
+// S = scale Q K^T + M, with S_ij = -inf where causal and j > i + (Tk - Tq);  P = softmax_rows(S);  O = P V.
+// M is the optional additive mask (0 where a key is kept, -inf where hidden, or any biases), read
+// tile by tile like S itself. A query that sees no key at all gets O = 0 and L = -inf.
 //
 // Forward, for one tile Q_i of queries, over the key tiles K_j, V_j in order, with a running row
 // max m (from -inf), row sum l (from 0) and unnormalised output Õ (from 0):
@@ -77,7 +79,8 @@ int threads_for(const AttentionArgs& a) {
 // The forward pass for query rows [row0, row0 + kRows) of one (batch, head): q, o (Tq, D), k, v
 // (Tk, D), lse (Tq). s is a (kRows, kCols) scratch tile.
 template <class T>
-void forward_tile(T* o, T* lse, const T* q, const T* k, const T* v, const AttentionArgs& a, int64_t row0, T* s) {
+void forward_tile(T* o, T* lse, const T* q, const T* k, const T* v, const T* bias, const AttentionArgs& a, int64_t row0,
+                  T* s) {
   const int64_t D = a.D, rows = std::min(kRows, a.Tq - row0);
   const int64_t keys = a.visible_keys(row0 + rows - 1);  // the last row sees the most
   const T scale = T(a.scale), neg_inf = -std::numeric_limits<T>::infinity();
@@ -92,12 +95,24 @@ void forward_tile(T* o, T* lse, const T* q, const T* k, const T* v, const Attent
       T* sr = s + r * kCols;
       const int64_t visible = a.visible_keys(row0 + r) - col0;
       T row_max = m[r];
+      if (bias) {
+        const T* mr = bias + (row0 + r) * a.Tk + col0;
 #pragma omp simd reduction(max : row_max)
-      for (int64_t c = 0; c < cols; ++c) {
-        sr[c] = c < visible ? sr[c] * scale : neg_inf;
-        row_max = std::max(row_max, sr[c]);
+        for (int64_t c = 0; c < cols; ++c) {
+          sr[c] = c < visible ? sr[c] * scale + mr[c] : neg_inf;
+          row_max = std::max(row_max, sr[c]);
+        }
+      } else {
+#pragma omp simd reduction(max : row_max)
+        for (int64_t c = 0; c < cols; ++c) {
+          sr[c] = c < visible ? sr[c] * scale : neg_inf;
+          row_max = std::max(row_max, sr[c]);
+        }
       }
-      // Key 0 is in the first tile and every row sees it, so row_max is finite from there on.
+      if (row_max == neg_inf) {  // the mask hides every key so far: nothing to add yet
+        std::fill(sr, sr + cols, T(0));
+        continue;
+      }
       const T rescale = exp_of(m[r] - row_max);
       T sum = 0;
 #pragma omp simd reduction(+ : sum)
@@ -113,7 +128,7 @@ void forward_tile(T* o, T* lse, const T* q, const T* k, const T* v, const Attent
     tile_gemm<T>(false, false, rows, D, cols, s, kCols, v + col0 * D, D, 1, oi, D);  // Õ += P̃ V_j
   }
   for (int64_t r = 0; r < rows; ++r) {
-    const T inv = T(1) / l[r];
+    const T inv = l[r] > T(0) ? T(1) / l[r] : T(0);  // 0: a row that sees no key
     for (int64_t d = 0; d < D; ++d) oi[r * D + d] *= inv;
     lse[row0 + r] = m[r] + std::log(l[r]);
   }
@@ -129,8 +144,9 @@ void forward(T* o, T* lse, const T* q, const T* k, const T* v, const AttentionAr
 #pragma omp for schedule(dynamic)
     for (int64_t item = 0; item < items; ++item) {
       const int64_t bh = item / tiles, tile = tiles - 1 - item % tiles;
-      forward_tile(o + bh * a.Tq * a.D, lse + bh * a.Tq, q + bh * a.Tq * a.D, k + bh * a.Tk * a.D,
-                   v + bh * a.Tk * a.D, a, tile * kRows, s.get());
+      const T* bias = a.bias ? static_cast<const T*>(a.bias) + a.bias_offset(bh) : nullptr;
+      forward_tile(o + bh * a.Tq * a.D, lse + bh * a.Tq, q + bh * a.Tq * a.D, k + bh * a.kv_head_stride(),
+                   v + bh * a.kv_head_stride(), bias, a, tile * kRows, s.get());
     }
   }
 }
@@ -140,6 +156,7 @@ template <class T>
 struct HeadGrads {
   T *dk, *dv;
   const T *q, *k, *v, *dout, *lse, *delta;
+  const T* bias;  // the head's (Tq, Tk) mask, or null
 };
 
 // dK_j and dV_j for keys [col0, col0 + kCols), and key tile j's terms of dQ added into dq (Tq, D).
@@ -163,8 +180,16 @@ void backward_key_tile(T* dq, const HeadGrads<T>& h, const AttentionArgs& a, int
       T* pr = p + r * kCols;
       const int64_t visible = a.visible_keys(row0 + r) - col0;
       const T L = h.lse[row0 + r];
+      if (L == -std::numeric_limits<T>::infinity()) {  // a row that sees no key has P = 0
+        std::fill(pr, pr + cols, T(0));
+      } else if (h.bias) {
+        const T* mr = h.bias + (row0 + r) * a.Tk + col0;
 #pragma omp simd
-      for (int64_t c = 0; c < cols; ++c) pr[c] = c < visible ? exp_of(pr[c] * scale - L) : T(0);
+        for (int64_t c = 0; c < cols; ++c) pr[c] = c < visible ? exp_of(pr[c] * scale + mr[c] - L) : T(0);
+      } else {
+#pragma omp simd
+        for (int64_t c = 0; c < cols; ++c) pr[c] = c < visible ? exp_of(pr[c] * scale - L) : T(0);
+      }
     }
     tile_gemm<T>(true, false, cols, D, rows, p, kCols, doi, D, 1, dv, D);               // dV_j += P^T dO_i
     tile_gemm<T>(false, true, rows, cols, D, doi, D, h.v + col0 * D, D, 0, dp, kCols);  // dP = dO_i V_j^T
@@ -202,8 +227,10 @@ void backward(T* dq, T* dk, T* dv, const T* q, const T* k, const T* v, const T* 
         delta.get()[i] = dot;  // D_i = rowsum(dO ∘ O)
       }
       std::fill(mine, mine + Tq * D, T(0));
-      HeadGrads<T> h{dk + bh * Tk * D, dv + bh * Tk * D, q + bh * Tq * D, k + bh * Tk * D, v + bh * Tk * D,
-                     dout_h, lse + bh * Tq, delta.get()};
+      HeadGrads<T> h{dk + bh * Tk * D, dv + bh * Tk * D, q + bh * Tq * D, k + bh * a.kv_head_stride(),
+                     v + bh * a.kv_head_stride(),
+                     dout_h, lse + bh * Tq, delta.get(),
+                     a.bias ? static_cast<const T*>(a.bias) + a.bias_offset(bh) : nullptr};
       // Round-robin: with causal masking tile j has (key_tiles - j) query tiles of work, and
       // dealing tiles one at a time evens that out while keeping each thread's share fixed.
 #pragma omp for schedule(static, 1)

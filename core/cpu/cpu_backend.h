@@ -71,6 +71,7 @@ class CpuBackend final : public Backend {
   void attention_backward(DType t, void* dq, void* dk, void* dv, const void* q, const void* k, const void* v,
                           const void* o, const void* lse, const void* dout, const AttentionArgs& args) override;
   bool has_attention_kernel(DType t, int64_t) const override { return t == DType::f32 || t == DType::f64; }
+  bool has_attention_mask_kernel() const override { return true; }
 
   void index_select(DType t, void* out, const void* in, const int64_t* idx, int64_t outer, int64_t n_in,
                     int64_t n_idx, int64_t inner) override;
