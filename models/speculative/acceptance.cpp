@@ -5,31 +5,8 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "core/philox.h"
 
 namespace tg::models {
-
-double uniform(Generator& gen) {
-  uint64_t block = gen.reserve(4);
-  return philox_uniform_f64(philox4x32_10(block, gen.seed()).w[0]);
-}
-
-int64_t sample_index(const Distribution& probs, Generator& gen) {
-  TG_CHECK(!probs.empty(), "sample_index: empty distribution");
-  double total = 0;
-  for (float v : probs) total += v;
-  TG_CHECK(total > 0 && std::isfinite(total), "sample_index: the weights sum to {}, not a positive finite number",
-           total);
-  double u = uniform(gen) * total, cum = 0;
-  int64_t last_positive = 0;
-  for (size_t i = 0; i < probs.size(); ++i) {
-    if (probs[i] <= 0) continue;
-    cum += probs[i];
-    last_positive = int64_t(i);
-    if (u < cum) return int64_t(i);
-  }
-  return last_positive;  // u landed in the rounding gap at the top
-}
 
 Distribution residual_distribution(const Distribution& p, const Distribution& q) {
   TG_CHECK(p.size() == q.size(), "residual_distribution: p has {} entries but q has {} (different vocabularies)",
@@ -37,11 +14,11 @@ Distribution residual_distribution(const Distribution& p, const Distribution& q)
   Distribution r(p.size());
   double total = 0;
   for (size_t i = 0; i < p.size(); ++i) {
-    r[i] = std::max(0.0f, p[i] - q[i]);
+    r[i] = std::max(0.0, p[i] - q[i]);
     total += r[i];
   }
   if (total <= 0) return p;
-  for (float& v : r) v = float(v / total);
+  for (double& v : r) v /= total;
   return r;
 }
 
@@ -59,28 +36,28 @@ Verification verify_draft(const std::vector<Distribution>& p, const std::vector<
     TG_CHECK(x >= 0 && x < vocab, "verify_draft: draft token {} outside the vocabulary [0, {})", x, vocab);
     TG_CHECK(q[j][x] > 0, "verify_draft: draft token {} at step {} has draft probability 0 (not drawn from q)", x, j);
     // accept with probability min(1, p(x) / q(x)): u < p/q  <=>  u q < p
-    if (uniform(gen) * double(q[j][x]) < double(p[j][x])) {
+    if (uniform(gen) * q[j][x] < p[j][x]) {
       v.tokens.push_back(x);
       ++v.accepted;
       continue;
     }
-    v.tokens.push_back(sample_index(residual_distribution(p[j], q[j]), gen));
+    v.tokens.push_back(sample_from(residual_distribution(p[j], q[j]), gen));
     return v;
   }
-  v.tokens.push_back(sample_index(p[g], gen));  // every draft accepted: the bonus token
+  v.tokens.push_back(sample_from(p[g], gen));  // every draft accepted: the bonus token
   return v;
 }
 
 double entropy(const Distribution& p) {
   double h = 0;
-  for (float v : p)
-    if (v > 0) h -= double(v) * std::log(double(v));
+  for (double v : p)
+    if (v > 0) h -= v * std::log(v);
   return h;
 }
 
 bool typical_accept(const Distribution& p, int64_t x, double eps, double delta) {
   TG_CHECK(x >= 0 && x < int64_t(p.size()), "typical_accept: token {} outside the vocabulary [0, {})", x, p.size());
-  return double(p[x]) > std::min(eps, delta * std::exp(-entropy(p)));
+  return p[size_t(x)] > std::min(eps, delta * std::exp(-entropy(p)));
 }
 
 double expected_tokens_per_call(double alpha, int64_t gamma) {

@@ -7,15 +7,13 @@
 #include <vector>
 
 #include "core/random.h"
+#include "models/gpt/sampling.h"
 
 namespace tg::models {
 
-using Distribution = std::vector<float>;  // probabilities over the vocabulary, summing to 1
-
-// One uniform in [0, 1) from gen's Philox stream (one counter block; the rest of it is skipped).
-double uniform(Generator& gen);
-// A draw from `probs` by inverse CDF; the weights need not sum exactly to 1 (they are rescaled).
-int64_t sample_index(const Distribution& probs, Generator& gen);
+// Probabilities over the vocabulary, summing to 1: f64 as models/gpt/sampling.h's probabilities()
+// gives them; draws come from its sample_from (inverse CDF at one uniform of the generator).
+using Distribution = std::vector<double>;
 
 // norm(max(0, p - q)): where a rejected draft token's replacement is drawn from. When p <= q
 // everywhere (p == q), the residual is empty and p itself is returned (a rejection then has
