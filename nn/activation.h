@@ -1,4 +1,4 @@
-// Activation functions as parameter-free modules (ReLU, Tanh, GELU, as in torch.nn), and the
+// Activation functions as parameter-free modules (ReLU, Tanh, GELU, SiLU, as in torch.nn), and the
 // Activation enum MLP is configured with. The math is in autograd/ops/elementwise.h.
 #pragma once
 #include "autograd/ops/elementwise.h"
@@ -6,13 +6,14 @@
 
 namespace tg::nn {
 
-enum class Activation { Relu, Tanh, Gelu };
+enum class Activation { Relu, Tanh, Gelu, Silu };
 
 inline Tensor apply_activation(Activation a, const Tensor& x) {
   switch (a) {
     case Activation::Relu: return relu(x);
     case Activation::Tanh: return tanh(x);
     case Activation::Gelu: return gelu(x);
+    case Activation::Silu: return silu(x);
   }
   return x;
 }
@@ -25,6 +26,9 @@ struct Tanh : Module {
 };
 struct GELU : Module {  // exact form x * Phi(x)
   Tensor forward(const Tensor& x) const { return gelu(x); }
+};
+struct SiLU : Module {  // x * sigmoid(x)
+  Tensor forward(const Tensor& x) const { return silu(x); }
 };
 
 }  // namespace tg::nn

@@ -64,7 +64,7 @@ GPTBlock::GPTBlock(const GPTConfig& c, Generator& gen) {
   attn = register_module("attn", std::make_shared<nn::MultiHeadAttention>(c.embed, c.heads, /*bias=*/false, gen));
   norm2 = register_module("norm2", std::make_shared<nn::RMSNorm>(c.embed));
   mlp = register_module("mlp", std::make_shared<nn::MLP>(std::vector<int64_t>{c.embed, 4 * c.embed, c.embed},
-                                                         nn::Activation::Gelu, /*bias=*/false, gen));
+                                                         nn::Activation::Silu, /*bias=*/false, gen));
   nn::init::normal_(attn->in_proj_weight, gen, 0, kInitStd);
   nn::init::normal_(attn->out_proj->weight, gen, 0, residual_std);
   nn::init::normal_(mlp->layers[0]->weight, gen, 0, kInitStd);
@@ -147,8 +147,13 @@ void save_gpt(const std::string& path, const GPT& model, const std::map<std::str
 std::shared_ptr<GPT> load_gpt(const std::string& path) {
   SafetensorsFile file = load_safetensors(path);
   auto model = std::make_shared<GPT>(GPTConfig::from_metadata(file.metadata, path));
+  // A training checkpoint (nn::save_checkpoint: "model.<name>" and "optim.*") loads too.
+  bool checkpoint = false;
+  for (const auto& [name, t] : file.tensors) checkpoint = checkpoint || name.rfind("model.", 0) == 0;
   nn::StateDict state;
-  for (const auto& [name, t] : file.tensors) state.insert(name, t);
+  for (const auto& [name, t] : file.tensors)
+    if (!checkpoint) state.insert(name, t);
+    else if (name.rfind("model.", 0) == 0) state.insert(name.substr(6), t);
   model->load_state_dict(state);
   return model;
 }

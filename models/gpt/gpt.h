@@ -1,7 +1,7 @@
 // A character (byte) GPT: token + learned position embeddings, pre-norm transformer blocks on the
 // tiled attention op, a final RMSNorm and an output head tied to the token embedding:
 //   h_0 = E[t] + P[pos];   h = h + attn(rms1(h));   h = h + mlp(rms2(h));   logits = rms_f(h) E^T
-// Blocks use RMSNorm (LLaMA), attention and MLP without biases, GELU in the MLP (E -> 4E -> E).
+// Blocks use RMSNorm (LLaMA), attention and MLP without biases, SiLU in the MLP (E -> 4E -> E).
 // Initialisation is GPT-2's: every weight N(0, 0.02), the two residual projections of each block
 // N(0, 0.02 / sqrt(2 layers)), norms at one. A GPTCache holds one preallocated KVCache per layer
 // for decoding: truncate() rolls back rejected draft tokens, keep() compacts an accepted tree path.
@@ -83,7 +83,8 @@ class GPT : public nn::Module {
 
 // The weights (names as named_parameters) with the config and `metadata` in the file's metadata.
 void save_gpt(const std::string& path, const GPT& model, const std::map<std::string, std::string>& metadata = {});
-// A model built from the config in the file's metadata, with its weights (on the CPU, f32).
+// A model built from the config in the file's metadata, with its weights (on the CPU, f32). Reads
+// save_gpt's files and train_lm's resumable checkpoints (nn::save_checkpoint with the config).
 std::shared_ptr<GPT> load_gpt(const std::string& path);
 
 }  // namespace tg::models

@@ -5,6 +5,7 @@
 
 #include "autograd/ops.h"
 #include "models/gpt/gpt.h"
+#include "nn/checkpoint.h"
 #include "nn/kv_cache.h"
 #include "nn/safetensors.h"
 #include "test_util.h"
@@ -143,6 +144,10 @@ TEST_CASE("save_gpt / load_gpt: the config travels in the metadata") {
   Tensor x = tokens_of({1, 2, 3});
   CHECK(test::bitwise_equal((*loaded)(x), m(x)));
   CHECK(load_safetensors(path).metadata.at("note") == "tiny");
+  // a training checkpoint with the config in its metadata loads as well
+  nn::Adam opt(m.parameters(), {});
+  nn::save_checkpoint(path, m, opt, kTiny.metadata());
+  CHECK(test::bitwise_equal((*models::load_gpt(path))(x), m(x)));
   save_safetensors(path, {{"x", zeros({1})}}, {{"gpt.vocab", "32"}});
   CHECK_ERROR(models::load_gpt(path), "load_gpt", path, "'gpt.context'");
   save_safetensors(path, {{"x", zeros({1})}},
