@@ -53,20 +53,31 @@ struct Run {
 
 using Decode = std::function<models::Generation(const std::vector<int64_t>& prompt, Generator& gen)>;
 
-Run time_run(const std::vector<std::vector<int64_t>>& prompts, uint64_t seed, const Decode& decode) {
+struct Method {
+  std::string name;
+  Decode decode;
+  Generator gen;  // its own sampling stream, continued from prompt to prompt
   Run run;
-  Generator gen(seed);
-  for (const auto& prompt : prompts) {
-    TG_CHECK(!g_interrupted, "interrupted (Ctrl-C); nothing written");
-    auto t0 = std::chrono::steady_clock::now();
-    models::Generation g = decode(prompt, gen);
-    run.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const models::DecodeStats& s = g.stats;
-    run.stats.new_tokens += s.new_tokens, run.stats.target_calls += s.target_calls;
-    run.stats.draft_calls += s.draft_calls, run.stats.tested += s.tested, run.stats.accepted += s.accepted;
-    run.outputs.push_back(g.tokens);
-  }
-  return run;
+};
+
+// Every method on every prompt, interleaved (prompt by prompt, each method in turn), so that a
+// change in the machine's load while they run touches all of them alike.
+void run_interleaved(std::vector<Method>& methods, const std::vector<std::vector<int64_t>>& prompts) {
+  util::ProgressBar bar(int64_t(prompts.size() * methods.size()), "decoding");
+  int64_t done = 0;
+  for (const auto& prompt : prompts)
+    for (Method& m : methods) {
+      TG_CHECK(!g_interrupted, "interrupted (Ctrl-C); nothing written");
+      auto t0 = std::chrono::steady_clock::now();
+      models::Generation g = m.decode(prompt, m.gen);
+      m.run.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const models::DecodeStats& s = g.stats;
+      m.run.stats.new_tokens += s.new_tokens, m.run.stats.target_calls += s.target_calls;
+      m.run.stats.draft_calls += s.draft_calls, m.run.stats.tested += s.tested, m.run.stats.accepted += s.accepted;
+      m.run.outputs.push_back(g.tokens);
+      bar.update(++done, m.name);
+    }
+  bar.finish();
 }
 
 // The target alone: models/gpt's generate, one pass per token.
@@ -155,14 +166,49 @@ int run(const Options& o) {
   fmt::print("{} prompts of {} tokens, {} new tokens each, batch 1 on {}; sampling at temperature {}, top-k {}, "
              "top-p {}\n", prompts.size(), o.prompt_len, o.new_tokens, o.device.str(), o.temperature, o.top_k, o.top_p);
 
-  const int64_t runs = 2 + 2 * int64_t(gammas.size()) + (medusa ? 2 : 0) + (mtp ? 4 : 0);
-  util::ProgressBar bar(runs, "decoding");
-  int64_t done = 0;
-  auto timed = [&](const std::string& name, const Decode& decode) {
-    Run r = time_run(prompts, seed, decode);
-    bar.update(++done, name);
-    return r;
+  std::vector<Method> methods;
+  auto add = [&](const std::string& name, Decode decode) {
+    methods.push_back({name, std::move(decode), Generator(seed), {}});
+    return methods.size() - 1;
   };
+  const size_t base_sample = add("target", plain(*target, o.new_tokens, sample));
+  const size_t base_greedy = add("target greedy", plain(*target, o.new_tokens, greedy));
+  std::vector<std::pair<size_t, size_t>> spec;  // (sampling, greedy) per gamma
+  for (int64_t g : gammas)
+    spec.emplace_back(add(fmt::format("speculative gamma {}", g),
+                          [&, g](const std::vector<int64_t>& p, Generator& gen) {
+                            return models::speculative_generate(*target, *draft, p, o.new_tokens, g, sample, gen);
+                          }),
+                      add(fmt::format("speculative greedy gamma {}", g),
+                          [&, g](const std::vector<int64_t>& p, Generator& gen) {
+                            return models::speculative_generate(*target, *draft, p, o.new_tokens, g, greedy, gen);
+                          }));
+  models::MedusaOptions medusa_greedy, medusa_typical;
+  medusa_greedy.tree = medusa_typical.tree = models::make_tree(models::mc_sim_7b_63(o.tree));
+  medusa_typical.acceptance = models::MedusaAcceptance::Typical;
+  medusa_typical.temperature = o.typical_temperature;
+  size_t medusa_g = 0, medusa_t = 0, mtp_base = 0, mtp_base_g = 0, mtp_s = 0, mtp_g = 0;
+  if (medusa) {
+    medusa_g = add("medusa greedy", [&](const std::vector<int64_t>& p, Generator& gen) {
+      return models::medusa_generate(*target, *medusa, p, o.new_tokens, medusa_greedy, gen);
+    });
+    medusa_t = add("medusa typical", [&](const std::vector<int64_t>& p, Generator& gen) {
+      return models::medusa_generate(*target, *medusa, p, o.new_tokens, medusa_typical, gen);
+    });
+  }
+  if (mtp) {
+    mtp_base = add("MTP model", plain(*mtp_model, o.new_tokens, sample));
+    mtp_base_g = add("MTP model greedy", plain(*mtp_model, o.new_tokens, greedy));
+    mtp_s = add("MTP", [&](const std::vector<int64_t>& p, Generator& gen) {
+      return models::mtp_generate(*mtp_model, *mtp, p, o.new_tokens, sample, gen);
+    });
+    mtp_g = add("MTP greedy", [&](const std::vector<int64_t>& p, Generator& gen) {
+      return models::mtp_generate(*mtp_model, *mtp, p, o.new_tokens, greedy, gen);
+    });
+  }
+  run_interleaved(methods, prompts);
+  auto run_of = [&](size_t i) -> const Run& { return methods[i].run; };
+
   std::vector<std::pair<std::string, double>> metrics;
   std::vector<std::string> lines;
   auto report = [&](const std::string& key, const std::string& label, const Run& r, const Run& base, int64_t gamma) {
@@ -181,29 +227,26 @@ int run(const Options& o) {
     lines.push_back(line);
   };
 
-  Run base_sample = timed("target", plain(*target, o.new_tokens, sample));
-  Run base_greedy = timed("target greedy", plain(*target, o.new_tokens, greedy));
-  report("target", fmt::format("target, temperature {}", o.temperature), base_sample, base_sample, 0);
-  report("target_greedy", "target, greedy", base_greedy, base_greedy, 0);
+  const Run& base = run_of(base_sample);
+  const Run& base_g = run_of(base_greedy);
+  report("target", fmt::format("target, temperature {}", o.temperature), base, base, 0);
+  report("target_greedy", "target, greedy", base_g, base_g, 0);
   std::vector<double> xs, spec_speedup, spec_greedy_speedup;
-  for (int64_t g : gammas) {
-    Run r = timed(fmt::format("speculative gamma {}", g), [&](const std::vector<int64_t>& p, Generator& gen) {
-      return models::speculative_generate(*target, *draft, p, o.new_tokens, g, sample, gen);
-    });
-    Run rg = timed(fmt::format("speculative greedy gamma {}", g), [&](const std::vector<int64_t>& p, Generator& gen) {
-      return models::speculative_generate(*target, *draft, p, o.new_tokens, g, greedy, gen);
-    });
+  for (size_t i = 0; i < gammas.size(); ++i) {
+    const int64_t g = gammas[i];
+    const Run& r = run_of(spec[i].first);
+    const Run& rg = run_of(spec[i].second);
     report(fmt::format("speculative_g{}", g), fmt::format("speculative gamma {}, temperature {}", g, o.temperature),
-           r, base_sample, g);
-    report(fmt::format("speculative_greedy_g{}", g), fmt::format("speculative gamma {}, greedy", g), rg, base_greedy, g);
-    const int same = count_equal(rg, base_greedy);
+           r, base, g);
+    report(fmt::format("speculative_greedy_g{}", g), fmt::format("speculative gamma {}, greedy", g), rg, base_g, g);
+    const int same = count_equal(rg, base_g);
     lines.back() += fmt::format("  same text {}/{}", same, prompts.size());
     metrics.emplace_back(fmt::format("speculative_greedy_g{}_identical_prompts", g), same);
     xs.push_back(double(g));
-    spec_speedup.push_back(r.tokens_per_s() / base_sample.tokens_per_s());
-    spec_greedy_speedup.push_back(rg.tokens_per_s() / base_greedy.tokens_per_s());
+    spec_speedup.push_back(r.tokens_per_s() / base.tokens_per_s());
+    spec_greedy_speedup.push_back(rg.tokens_per_s() / base_g.tokens_per_s());
   }
-  util::LineChart chart{.title = "speculative decoding: speed-up over the target alone (batch 1, CPU)",
+  util::LineChart chart{.title = "speed-up over the target alone, batch 1",
                         .x_label = "gamma (draft tokens per target call)", .y_label = "speed-up (x)"};
   chart.series.push_back({fmt::format("speculative sampling, T = {}", o.temperature), xs, spec_speedup,
                           util::series_color(0)});
@@ -212,46 +255,35 @@ int run(const Options& o) {
     chart.series.push_back({name, {xs.front(), xs.back()}, {y, y}, util::series_color(color), false, true});
   };
   if (medusa) {
-    models::MedusaOptions mo;
-    mo.tree = models::make_tree(models::mc_sim_7b_63(o.tree));
-    Run rg = timed("medusa greedy", [&](const std::vector<int64_t>& p, Generator& gen) {
-      return models::medusa_generate(*target, *medusa, p, o.new_tokens, mo, gen);
-    });
-    mo.acceptance = models::MedusaAcceptance::Typical;
-    mo.temperature = o.typical_temperature;
-    Run rt = timed("medusa typical", [&](const std::vector<int64_t>& p, Generator& gen) {
-      return models::medusa_generate(*target, *medusa, p, o.new_tokens, mo, gen);
-    });
-    report("medusa_greedy", fmt::format("Medusa {} heads, tree {}, greedy", medusa->num_heads(), mo.tree.size()), rg,
-           base_greedy, 0);
-    const int same = count_equal(rg, base_greedy);
+    const Run& rg = run_of(medusa_g);
+    const Run& rt = run_of(medusa_t);
+    report("medusa_greedy",
+           fmt::format("Medusa {} heads, tree {}, greedy", medusa->num_heads(), medusa_greedy.tree.size()), rg, base_g,
+           0);
+    const int same = count_equal(rg, base_g);
     lines.back() += fmt::format("  same text {}/{}", same, prompts.size());
     metrics.emplace_back("medusa_greedy_identical_prompts", same);
-    report("medusa_typical", fmt::format("Medusa typical, temperature {}", o.typical_temperature), rt, base_sample, 0);
-    flat("Medusa, greedy", rg.tokens_per_s() / base_greedy.tokens_per_s(), 2);
-    flat("Medusa, typical", rt.tokens_per_s() / base_sample.tokens_per_s(), 3);
+    report("medusa_typical", fmt::format("Medusa typical, temperature {}", o.typical_temperature), rt, base, 0);
+    flat("Medusa, greedy", rg.tokens_per_s() / base_g.tokens_per_s(), 2);
+    flat("Medusa, typical", rt.tokens_per_s() / base.tokens_per_s(), 3);
   }
   if (mtp) {
-    Run base = timed("MTP model", plain(*mtp_model, o.new_tokens, sample));
-    Run base_g = timed("MTP model greedy", plain(*mtp_model, o.new_tokens, greedy));
-    Run r = timed("MTP", [&](const std::vector<int64_t>& p, Generator& gen) {
-      return models::mtp_generate(*mtp_model, *mtp, p, o.new_tokens, sample, gen);
-    });
-    Run rg = timed("MTP greedy", [&](const std::vector<int64_t>& p, Generator& gen) {
-      return models::mtp_generate(*mtp_model, *mtp, p, o.new_tokens, greedy, gen);
-    });
-    report("mtp_model", fmt::format("MTP-trained model alone, T = {}", o.temperature), base, base, 0);
-    report("mtp", fmt::format("MTP self-speculative, T = {}", o.temperature), r, base, 1);
-    report("mtp_greedy", "MTP self-speculative, greedy", rg, base_g, 1);
-    const int same = count_equal(rg, base_g);
+    const Run& mb = run_of(mtp_base);
+    const Run& mbg = run_of(mtp_base_g);
+    const Run& r = run_of(mtp_s);
+    const Run& rg = run_of(mtp_g);
+    report("mtp_model", fmt::format("MTP-trained model alone, T = {}", o.temperature), mb, mb, 0);
+    report("mtp_model_greedy", "MTP-trained model alone, greedy", mbg, mbg, 0);
+    report("mtp", fmt::format("MTP self-speculative, T = {}", o.temperature), r, mb, 1);
+    report("mtp_greedy", "MTP self-speculative, greedy", rg, mbg, 1);
+    const int same = count_equal(rg, mbg);
     lines.back() += fmt::format("  same text {}/{}", same, prompts.size());
     metrics.emplace_back("mtp_greedy_identical_prompts", same);
     lines.push_back(fmt::format("MTP second-token acceptance: {:.1f}% greedy, {:.1f}% at T = {} "
                                 "(DeepSeek-V3 reports 85-90%)", 100 * rg.stats.acceptance_rate(),
                                 100 * r.stats.acceptance_rate(), o.temperature));
-    flat("MTP, greedy", rg.tokens_per_s() / base_g.tokens_per_s(), 4);
+    flat("MTP, greedy", rg.tokens_per_s() / mbg.tokens_per_s(), 4);
   }
-  bar.finish();
   for (const auto& line : lines) fmt::print("{}\n", line);
   chart.write_png(o.out + "/speedup.png");
   metrics.insert(metrics.begin(), {{"prompts", double(prompts.size())}, {"new_tokens", double(o.new_tokens)},
@@ -260,7 +292,7 @@ int run(const Options& o) {
   std::string samples;
   for (size_t i = 0; i < prompts.size(); ++i)
     samples += fmt::format("--- prompt {}\n{}\n--- target, greedy\n{}\n", i, data::decode(prompts[i]),
-                           data::decode(base_greedy.outputs[i]));
+                           data::decode(base_g.outputs[i]));
   write_file_atomically(o.out + "/samples.txt", samples);
   fmt::print("wrote {}/speedup.png, metrics.json, samples.txt\n", o.out);
   return 0;
