@@ -1,13 +1,14 @@
-// train_mtp: trains a byte-level GPT (models/gpt/gpt.h, by default train_lm's target size) jointly
-// with one DeepSeek-V3-style multi-token-prediction module (models/mtp/mtp.h) on the `fortunes`
-// corpus (or --data FILE): loss = main next-token loss + 0.3 x the module's loss on the token after
-// next. Adam with linear warmup and cosine decay to 10%, gradient clipping at 1, as train_lm.
+// train_mtp: trains a byte-level GPT (models/gpt/gpt.h; by default train_lm's target run: its size,
+// context, batch and steps) jointly with one DeepSeek-V3-style multi-token-prediction module
+// (models/mtp/mtp.h) on the `fortunes` corpus (or --data FILE): loss = main next-token loss + 0.3 x
+// the module's loss on the token after next. Adam with linear warmup and cosine decay to 10%,
+// gradient clipping at 1, as train_lm.
 // --init PATH starts the main model from a trained GPT (its config then comes from the file)
 // instead of from scratch. Reports validation bits per character of the main model and the module's
 // top-1 accuracy on t_{i+2}, and writes to --out (default out/train_mtp):
 //   model.safetensors (load_gpt)  mtp.safetensors (load_mtp)  loss.png  metrics.csv  metrics.json
 // On Ctrl-C it saves both files as they are and exits 130.
-// Run: build/train_mtp [--steps 600 --batch 16 --context 128 --lr 2e-3 --seed 0]; --help lists all.
+// Run: build/train_mtp [--steps 600 --batch 8 --context 256 --lr 2e-3 --seed 0]; --help lists all.
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -28,7 +29,7 @@ using namespace tg;
 namespace {
 
 struct Options {
-  int64_t steps = 600, batch = 16, context = 128, embed = 256, layers = 6, heads = 8, warmup = 50;
+  int64_t steps = 600, batch = 8, context = 256, embed = 256, layers = 6, heads = 8, warmup = 50;
   int64_t eval_every = 100, val_windows = 64, seed = 0;
   double lr = 2e-3, lambda = 0.3;
   std::string init, data, out = "out/train_mtp";
