@@ -47,7 +47,7 @@ enum class Domain : uint8_t { Real, Positive, AboveMinusOne, AwayFromKinks };
   X(Square, square, Primitive, Any, x * x, Input, dy * (x * 2.0), Real)                                    \
   X(Sin, sin, Primitive, Floating, std::sin(x), Input, dy * cos(x), Real)                                  \
   X(Cos, cos, Primitive, Floating, std::cos(x), Input, -(dy * sin(x)), Real)                             \
-  X(Silu, silu, Primitive, Floating, x * sigmoid_of(x), Input, dy * silu_grad(x), Real)
+  X(Silu, silu, Primitive, Floating, x * sigmoid_of(x), InputAndOutput, dy * silu_grad(x, y), Real)
 
 // Ops with scalar parameters: their functions (leaky_relu(x, slope), ...) are written by hand in
 // autograd/ops/elementwise.cpp and pass the parameters as p0, p1.

@@ -24,11 +24,17 @@ Tensor MultiHeadAttention::forward(const Tensor& x, bool causal, KVCache* cache,
   TG_CHECK(x.dim() == 3 && x.size(2) == embed_dim, "MultiHeadAttention({}, {}): input {} must be (B, T, {})",
            embed_dim, num_heads, describe(x), embed_dim);
   const int64_t B = x.size(0), T = x.size(1), E = embed_dim, H = num_heads, D = head_dim;
-  Tensor qkv = matmul(reshape(x, {B * T, E}), in_proj_weight, false, /*trans_b=*/true);  // (B T, 3E)
-  if (in_proj_bias.defined()) qkv = add(qkv, in_proj_bias);
-  // (B T, 3E) -> (B, T, 3, H, D) -> (3, B, H, T, D): q, k and v, each (B, H, T, D).
-  qkv = permute(reshape(qkv, {B, T, 3, H, D}), {2, 0, 3, 1, 4});
-  Tensor q = squeeze(slice(qkv, 0, 0, 1), 0), k = squeeze(slice(qkv, 0, 1, 2), 0), v = squeeze(slice(qkv, 0, 2, 3), 0);
+  const Tensor x2 = reshape(x, {B * T, E});
+  // Projection i (0: q, 1: k, 2: v) with rows [iE, (i+1)E) of the stacked weight, split into heads:
+  // (B T, E) -> (B, T, H, D) -> (B, H, T, D). Three products from weight slices instead of one (B T, 3E)
+  // product sliced three ways: a weight slice's gradient is E x 3E with zeros, a slice of the
+  // product's would be B T x 3E, and the activations are copied once instead of twice.
+  auto project = [&](int64_t i) {
+    Tensor y = matmul(x2, slice(in_proj_weight, 0, i * E, (i + 1) * E), false, /*trans_b=*/true);
+    if (in_proj_bias.defined()) y = add(y, slice(in_proj_bias, 0, i * E, (i + 1) * E));
+    return permute(reshape(y, {B, T, H, D}), {0, 2, 1, 3});
+  };
+  Tensor q = project(0), k = project(1), v = project(2);
   Tensor o;  // (B, H, T, D)
   if (cache && cache->length() > 0)
     TG_CHECK(cache->key_storage().size(0) == B, "MultiHeadAttention: the cache holds {} for a batch of {}, input {}",
