@@ -66,13 +66,15 @@ int64_t draw(const float* logits, int64_t K, double temperature, int64_t top_k, 
   std::vector<int64_t> order(static_cast<size_t>(K));
   std::iota(order.begin(), order.end(), 0);
   const int64_t kept = top_k > 0 ? std::min(top_k, K) : K;
-  std::partial_sort(order.begin(), order.begin() + kept, order.end(), [logits](int64_t a, int64_t b) {
-    return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
-  });
+  if (kept < K)
+    std::partial_sort(order.begin(), order.begin() + kept, order.end(), [logits](int64_t a, int64_t b) {
+      return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+    });
+  const double top = kept < K ? logits[order[0]] : *std::max_element(logits, logits + K);
   std::vector<double> p(static_cast<size_t>(kept));
   double total = 0;
   for (int64_t i = 0; i < kept; ++i)  // exp((l - l_max) / T): the largest term is 1, nothing overflows
-    total += p[size_t(i)] = std::exp((double(logits[order[size_t(i)]]) - logits[order[0]]) / temperature);
+    total += p[size_t(i)] = std::exp((double(logits[order[size_t(i)]]) - top) / temperature);
   double target = u * total, cumulative = 0;
   for (int64_t i = 0; i < kept; ++i) {
     cumulative += p[size_t(i)];
