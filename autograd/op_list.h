@@ -37,7 +37,11 @@ namespace tg {
   X(BinaryCrossEntropyWithLogits, binary_cross_entropy_with_logits, Composite)                        \
   X(MseLoss, mse_loss, Composite) X(Dropout, dropout, Composite)                                      \
   /* attention */                                                                                     \
-  X(ScaledDotProductAttention, scaled_dot_product_attention, Primitive)
+  X(ScaledDotProductAttention, scaled_dot_product_attention, Primitive)                               \
+  /* convolution and pooling */                                                                       \
+  X(Unfold, unfold, Primitive) X(Fold, fold, Primitive) X(Conv2d, conv2d, Composite)                  \
+  X(ConvTranspose2d, conv_transpose2d, Composite) X(AvgPool2d, avg_pool2d, Composite)                 \
+  X(UpsampleNearest2d, upsample_nearest2d, Composite)
 
 enum class OpKind : uint8_t { Primitive, Composite, NoGrad };
 

@@ -2,6 +2,7 @@
 #pragma once
 #include "autograd/ops/attention.h"
 #include "autograd/ops/clamp.h"
+#include "autograd/ops/conv.h"
 #include "autograd/ops/elementwise.h"
 #include "autograd/ops/linalg.h"
 #include "autograd/ops/nn_functional.h"

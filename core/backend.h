@@ -50,6 +50,15 @@ struct GemmArgs {
   int64_t batch = 1, stride_a = 0, stride_b = 0, stride_c = 0;
 };
 
+// The geometry of unfold/fold (im2col/col2im) between an image x (N, C, H, W) and its columns
+// (N, C kh kw, OH OW): column row (c, i, j) at output position (oy, ox) holds
+//   x[n, c, oy sh - ph + i dh, ox sw - pw + j dw]   (0 where that falls outside the image).
+struct UnfoldArgs {
+  int64_t N, C, H, W;
+  int64_t kh, kw, sh, sw, ph, pw, dh, dw;
+  int64_t OH, OW;  // output positions: OH = (H + 2 ph - dh (kh - 1) - 1) / sh + 1, OW alike
+};
+
 enum class ReduceOp : uint8_t { Sum, Max, Min };
 
 // Adam / AdamW on one f32 parameter buffer (see nn/optim.h for the equations).
@@ -119,6 +128,11 @@ class Backend {
   // Whether the two kernels above take this dtype and head size; where they do not, the op runs
   // as matmul/softmax/matmul instead (O(Tq Tk) memory), like PyTorch's math fallback.
   virtual bool has_attention_kernel(DType t, int64_t head_size) const = 0;
+
+  // unfold: cols (N, C kh kw, OH OW) from x (N, C, H, W) as UnfoldArgs says; fold is its adjoint:
+  // x (overwritten) = the sum of every column entry onto the pixel it was read from.
+  virtual void unfold(DType t, void* cols, const void* x, const UnfoldArgs& args) = 0;
+  virtual void fold(DType t, void* x, const void* cols, const UnfoldArgs& args) = 0;
 
   // indexing: idx are i64; callers check ranges first with first_out_of_range.
   // index_select: out[o, j, i] = in[o, idx[j], i]; index_add: out[o, idx[j], i] += src[o, j, i]

@@ -46,6 +46,9 @@ class CudaBackend final : public Backend {
                           const void* o, const void* lse, const void* dout, const AttentionArgs& args) override;
   bool has_attention_kernel(DType t, int64_t head_size) const override;
 
+  void unfold(DType t, void* cols, const void* x, const UnfoldArgs& args) override;
+  void fold(DType t, void* x, const void* cols, const UnfoldArgs& args) override;
+
   void index_select(DType t, void* out, const void* in, const int64_t* idx, int64_t outer, int64_t n_in,
                     int64_t n_idx, int64_t inner) override;
   void index_add(DType t, void* out, const void* src, const int64_t* idx, int64_t outer, int64_t n_out,

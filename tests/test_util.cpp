@@ -173,6 +173,8 @@ class LoopbackBackend final : public Backend {
                              host(dout), a);
   }
   bool has_attention_kernel(DType t, int64_t d) const override { return cpu().has_attention_kernel(t, d); }
+  void unfold(DType t, void* c, const void* x, const UnfoldArgs& a) override { cpu().unfold(t, host(c), host(x), a); }
+  void fold(DType t, void* x, const void* c, const UnfoldArgs& a) override { cpu().fold(t, host(x), host(c), a); }
   void index_select(DType t, void* o, const void* i, const int64_t* x, int64_t a, int64_t n, int64_t m,
                     int64_t b) override {
     cpu().index_select(t, host(o), host(i), host(x), a, n, m, b);

@@ -3,7 +3,7 @@
 // autograd/op_list.h without tests fails here; the static_assert makes the count explicit.
 #include "test_util.h"
 
-static_assert(tg::kNumOps == 74, "op added or removed: update this count and add its tests (TG_OP_TEST)");
+static_assert(tg::kNumOps == 80, "op added or removed: update this count and add its tests (TG_OP_TEST)");
 
 TEST_CASE("every op in the op list has value and gradcheck tests") {
   using tg::test::Check;
