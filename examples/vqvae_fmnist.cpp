@@ -99,18 +99,19 @@ std::optional<Stage1Result> train_stage1(models::VqVae& model, const Tensor& tra
       Tensor rec = mse_loss(out.reconstruction, x);
       Tensor loss = add(rec, out.quantized.loss);
       const bool adversarial = o.vqgan && step >= o.disc_start;
-      if (o.vqgan) {
-        Tensor rec_total = add(rec, mul(models::perceptual_loss(features, x, out.reconstruction), o.perceptual_weight));
-        loss = add(rec_total, out.quantized.loss);
-        if (adversarial) {
-          Tensor g = models::hinge_generator_loss(disc(out.reconstruction));
-          double lambda = models::adaptive_gan_weight(rec_total, g, model.last_layer_weight());
-          loss = add(loss, mul(g, lambda * o.gan_weight));
-          r.gan_weight.add(step - o.disc_start, lambda);
-        }
-      }
+      if (o.vqgan) loss = add(loss, mul(models::perceptual_loss(features, x, out.reconstruction), o.perceptual_weight));
       opt.zero_grad();
-      loss.backward();
+      if (!adversarial) {
+        loss.backward();
+      } else {
+        // L_rec + L_vq first: the last layer's .grad is then grad L_rec alone (L_vq does not reach
+        // it), and lambda needs no second backward through the classifier; then lambda w_GAN L_GAN.
+        Tensor g = models::hinge_generator_loss(disc(out.reconstruction));
+        loss.backward(Tensor(), /*retain_graph=*/true);
+        double lambda = models::adaptive_gan_weight(model.last_layer_weight().grad(), g, model.last_layer_weight());
+        mul(g, lambda * o.gan_weight).backward();
+        r.gan_weight.add(step - o.disc_start, lambda);
+      }
       opt.step();
       model.quantizer->update(out.z, out.quantized.codes, gen);
       if (adversarial) {  // the discriminator's step, on the reconstructions as they were
@@ -229,6 +230,11 @@ void write_stage1_pictures(const models::VqVae& model, const Tensor& test_images
                        .y_label = "loss (mean of 50 steps)", .log_y = true};
   loss.series.push_back({"reconstruction MSE", r.reconstruction.x, r.reconstruction.y, util::series_color(0), false});
   loss.series.push_back({"||z - e||^2 (per number)", r.vq.x, r.vq.y, util::series_color(1), false});
+  if (!r.gan_weight.y.empty()) {
+    std::vector<double> at;  // lambda's steps counted from the discriminator's start
+    for (double x : r.gan_weight.x) at.push_back(x + double(o.disc_start));
+    loss.series.push_back({"adaptive GAN weight lambda", at, r.gan_weight.y, util::series_color(2), false});
+  }
   loss.write_png(o.out + "/loss.png");
 }
 

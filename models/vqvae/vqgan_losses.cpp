@@ -24,14 +24,15 @@ Tensor perceptual_loss(const std::function<Tensor(const Tensor&)>& features, con
   return mean(sum(square(sub(got, target)), {1}));
 }
 
-double adaptive_gan_weight(const Tensor& reconstruction_loss, const Tensor& gan_loss, const Tensor& last_weight) {
-  auto norm = [&last_weight](const Tensor& loss, const char* which) {
-    std::vector<Tensor> g = grad({loss}, {last_weight}, {.retain_graph = true, .allow_unused = true});
-    TG_CHECK(g[0].defined(), "adaptive_gan_weight: the {} loss does not depend on the last layer's weight {}", which,
-             describe(last_weight));
-    return std::sqrt(sum(square(g[0])).item<double>());
-  };
-  double rec = norm(reconstruction_loss, "reconstruction"), gan = norm(gan_loss, "GAN");
+double adaptive_gan_weight(const Tensor& reconstruction_grad, const Tensor& gan_loss, const Tensor& last_weight) {
+  TG_CHECK(reconstruction_grad.defined() && reconstruction_grad.shape() == last_weight.shape(),
+           "adaptive_gan_weight: the reconstruction gradient {} must have the last layer's shape {}",
+           reconstruction_grad.defined() ? describe(reconstruction_grad) : "(undefined)", describe(last_weight));
+  std::vector<Tensor> g = grad({gan_loss}, {last_weight}, {.retain_graph = true, .allow_unused = true});
+  TG_CHECK(g[0].defined(), "adaptive_gan_weight: the GAN loss does not depend on the last layer's weight {}",
+           describe(last_weight));
+  double rec = std::sqrt(sum(square(reconstruction_grad)).item<double>());
+  double gan = std::sqrt(sum(square(g[0])).item<double>());
   return std::clamp(rec / (gan + 1e-4), 0.0, 1e4);
 }
 

@@ -22,8 +22,10 @@ Tensor hinge_generator_loss(const Tensor& fake_logits);
 Tensor perceptual_loss(const std::function<Tensor(const Tensor&)>& features, const Tensor& images,
                        const Tensor& reconstructions);
 
-// lambda above, from two scalar losses whose graphs reach `last_weight` (both graphs are kept for
-// the backward that follows). A loss that does not reach it is a tg::Error.
-double adaptive_gan_weight(const Tensor& reconstruction_loss, const Tensor& gan_loss, const Tensor& last_weight);
+// lambda above, from grad_{w_L} L_rec (e.g. w_L's .grad right after L_rec's own backward, which
+// saves a second backward through the perceptual network) and the GAN loss, whose gradient at
+// `last_weight` is taken here with its graph kept for the backward that follows. A GAN loss that
+// does not reach `last_weight`, or a gradient of another shape, is a tg::Error.
+double adaptive_gan_weight(const Tensor& reconstruction_grad, const Tensor& gan_loss, const Tensor& last_weight);
 
 }  // namespace tg::models

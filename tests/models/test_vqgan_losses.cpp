@@ -33,13 +33,15 @@ TEST_CASE("vqgan: the adaptive weight is the ratio of the two gradient norms at 
   // L_rec = sum w^2: gradient 2w, norm 6.  L_GAN = 0.5 sum (w * c), c = (3, 0, 4): gradient c / 2, norm 2.5
   Tensor rec = sum(square(w));
   Tensor gan = mul(sum(mul(w, tensor({3, 0, 4}, {3}))), 0.5);
-  CHECK(models::adaptive_gan_weight(rec, gan, w) == doctest::Approx(6.0 / (2.5 + 1e-4)).epsilon(1e-9));
-  // both graphs are still there for the training step's backward
-  add(rec, gan).backward();
+  rec.backward();  // the training step's order: L_rec's backward first, its gradient read from .grad
+  CHECK(models::adaptive_gan_weight(w.grad(), gan, w) == doctest::Approx(6.0 / (2.5 + 1e-4)).epsilon(1e-9));
+  // the GAN loss's graph is still there for the step's second backward, and .grad was not touched
+  CHECK_CLOSE(w.grad(), {2, -4, 4});
+  gan.backward();
   CHECK_CLOSE(w.grad(), {2 + 1.5, -4, 4 + 2});
   // a GAN loss with a vanishing gradient: 6 / 1e-4 = 6e4 is clamped to 1e4
-  Tensor flat = mul(sum(w), 0.0);
-  CHECK(models::adaptive_gan_weight(sum(square(w)), flat, w) == 1e4);
+  CHECK(models::adaptive_gan_weight(tensor({2, -4, 4}, {3}), mul(sum(w), 0.0), w) == 1e4);
   Tensor other = tensor({1}, {1}, {.requires_grad = true});
-  CHECK_ERROR(models::adaptive_gan_weight(sum(square(w)), sum(other), w), "adaptive_gan_weight", "GAN");
+  CHECK_ERROR(models::adaptive_gan_weight(tensor({2, -4, 4}, {3}), sum(other), w), "adaptive_gan_weight", "GAN");
+  CHECK_ERROR(models::adaptive_gan_weight(tensor({2, -4}, {2}), gan, w), "adaptive_gan_weight", "(2,)", "(3,)");
 }
