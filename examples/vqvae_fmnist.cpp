@@ -39,8 +39,11 @@ struct Options {
   double lr = 1e-3, beta = 0.25;
   std::string codebook = "ema";
   bool vqgan = false, reuse_stage1 = false;
-  double perceptual_weight = 0.1, gan_weight = 0.5, disc_lr = 2e-4;
-  int64_t disc_start = 200, disc_channels = 32;
+  // The perceptual term (squared distance of 128 classifier features) is ~2,500 times the pixel MSE
+  // for a VQ-VAE's reconstructions (measured: 24 against 0.0095 after one epoch); 0.005 makes it a
+  // dozen times the MSE, the weight LPIPS has over L1 in VQGAN's own setting, roughly.
+  double perceptual_weight = 0.005, gan_weight = 0.5, disc_lr = 2e-4;
+  int64_t disc_start = 200, disc_channels = 16;
   int64_t prior_steps = 500, prior_batch = 64, prior_dim = 64, prior_layers = 4, prior_heads = 4, top_k = 0;
   double prior_lr = 1e-3, temperature = 1.0;
   int64_t samples = 10000, train_images = 60000;
