@@ -40,14 +40,14 @@ struct Options {
   std::string codebook = "ema";
   bool vqgan = false, reuse_stage1 = false;
   // The perceptual term (squared distance of 128 classifier features) is ~2,500 times the pixel MSE
-  // for a VQ-VAE's reconstructions (measured: 24 against 0.0095 after one epoch); 0.005 makes it a
-  // dozen times the MSE, the weight LPIPS has over L1 in VQGAN's own setting, roughly.
+  // for a VQ-VAE's reconstructions (measured: 24 against 0.0095 after one epoch); 0.005 makes it
+  // about a dozen times the MSE: the features lead, the pixels still count.
   double perceptual_weight = 0.005, gan_weight = 0.5, disc_lr = 2e-4;
   int64_t disc_start = 200, disc_channels = 16;
   int64_t prior_steps = 500, prior_batch = 64, prior_dim = 64, prior_layers = 4, prior_heads = 4, top_k = 0;
   double prior_lr = 1e-3, temperature = 1.0;
   int64_t samples = 10000, train_images = 60000;
-  std::string out, data = data::fashion_mnist_dir(), classifier = models::kDefaultClassifierPath;
+  std::string out, data = data::fashion_mnist_dir(), classifier = models::kDefaultClassifierPath, perceptual_classifier;
   Device device = Device::cpu;
 };
 
@@ -252,15 +252,17 @@ int run(Options o) {
   util::create_output_dir(o.out);
   Generator gen(uint64_t(o.seed));
 
-  // The classifier: the features of VQGAN's perceptual loss (needed from the start) and of the FD
-  // (loaded at the end when there; without it the run says how to make it and skips the FD). Frozen.
-  std::shared_ptr<models::Classifier> classifier;
-  auto load_frozen_classifier = [&] {
-    classifier = models::load_classifier(o.classifier, o.device);
-    for (Tensor p : classifier->parameters()) p.requires_grad_(false);
+  // The classifier: its features make VQGAN's perceptual loss (--perceptual-classifier, by default
+  // the same checkpoint, needed from the start) and the FD (--classifier, loaded at the end when it
+  // is there; without it the run says how to make it and skips the FD). Frozen.
+  auto load_frozen = [&o](const std::string& path) {
+    std::shared_ptr<models::Classifier> c = models::load_classifier(path, o.device);
+    for (Tensor p : c->parameters()) p.requires_grad_(false);
+    return c;
   };
-  if (o.vqgan) load_frozen_classifier();
-  auto features = [&classifier](const Tensor& images) { return classifier->features(images); };
+  std::shared_ptr<models::Classifier> perceptual;
+  if (o.vqgan) perceptual = load_frozen(o.perceptual_classifier.empty() ? o.classifier : o.perceptual_classifier);
+  auto features = [&perceptual](const Tensor& images) { return perceptual->features(images); };
 
   models::VqVae model({.channels = o.channels,
                        .quantizer = {.num_codes = o.codes, .code_dim = o.code_dim, .beta = o.beta,
@@ -329,7 +331,8 @@ int run(Options o) {
                                      o.temperature, o.top_k),
                          std::vector<float>(samples->begin(), samples->begin() + 64 * 784), 8, 8);
   std::vector<std::pair<std::string, double>> metrics;
-  if (!classifier && std::filesystem::exists(o.classifier)) load_frozen_classifier();
+  std::shared_ptr<models::Classifier> classifier;
+  if (std::filesystem::exists(o.classifier)) classifier = load_frozen(o.classifier);
   if (classifier) {
     double fd = models::frechet_distance_to_test(*classifier, from_host(samples->data(), {o.samples, 784}),
                                                  test.images);
@@ -390,6 +393,8 @@ int main(int argc, char** argv) {
   args.add("train-images", &o.train_images, "train both stages on the first N training images (quick runs)");
   args.add("reuse-stage1", &o.reuse_stage1, "skip stage 1 and load OUT/stage1.safetensors");
   args.add("classifier", &o.classifier, "the Fashion-MNIST classifier checkpoint (examples/classifier_fmnist)");
+  args.add("perceptual-classifier", &o.perceptual_classifier, "VQGAN: the classifier whose features make the "
+          "perceptual loss (default: --classifier)");
   args.add("seed", &o.seed, "seed for the weights, the data order and the sampling");
   args.add("out", &o.out, "output folder (default out/vqvae, or out/vqgan with --vqgan)");
   args.add("data", &o.data, "folder with the Fashion-MNIST .gz files");
