@@ -4,6 +4,8 @@
 // to --out (default out/vae):
 //   samples.png  reconstructions.png  interpolation.png  loss.png  metrics.csv  metrics.json
 //   checkpoint.safetensors (after every epoch, and on Ctrl-C; --resume continues from it)
+// and, when classifier_fmnist's checkpoint exists (--classifier), the Fréchet distance of 10,000
+// samples decode(z), z ~ N(0, I), to the test set (pixel probabilities as images).
 // Run: build/vae_fmnist [--epochs 10 --batch 128 --latent 20 --lr 1e-3 --seed 0 --device cpu]; --help lists all.
 // --tfrecord DIR reads the data from DIR/{train,test}.tfrecord instead (tf.Examples, written there
 // from the IDX files first when missing): the same tensors, so the same run for the same seed.
@@ -20,6 +22,7 @@
 #include "data/dataloader.h"
 #include "data/fashion_mnist.h"
 #include "data/fashion_mnist_tfrecord.h"
+#include "models/classifier.h"
 #include "models/vae.h"
 #include "nn/checkpoint.h"
 #include "tapegrad.h"
@@ -37,7 +40,8 @@ struct Options {
   int64_t epochs = 10, batch = 128, latent = 20, hidden = 400, seed = 0, iwae_k = 100, stop_after = 0;
   double lr = 1e-3;
   bool resume = false;
-  std::string out = "out/vae", data = data::fashion_mnist_dir(), tfrecord;
+  int64_t fd_samples = 10000;
+  std::string out = "out/vae", data = data::fashion_mnist_dir(), tfrecord, classifier = models::kDefaultClassifierPath;
   Device device = Device::cpu;
 };
 
@@ -278,12 +282,30 @@ int run(const Options& o) {
   double mean_step_ms = 0;
   for (double ms : s.step_ms) mean_step_ms += ms / double(s.step_ms.size());
   uint64_t hash = parameter_hash(vae);
-  util::write_metrics_json(o.out + "/metrics.json", {{"test_neg_elbo_nats", s.test_loss.back()},
-                                                     {"test_iwae_nll_nats", iwae},
-                                                     {"train_neg_elbo_nats", s.train_loss.back()},
-                                                     {"step_ms", mean_step_ms},
-                                                     {"epochs", double(o.epochs)},
-                                                     {"parameter_hash_low32", double(hash & 0xffffffffu)}});
+  std::vector<std::pair<std::string, double>> metrics = {{"test_neg_elbo_nats", s.test_loss.back()},
+                                                         {"test_iwae_nll_nats", iwae},
+                                                         {"train_neg_elbo_nats", s.train_loss.back()},
+                                                         {"step_ms", mean_step_ms},
+                                                         {"epochs", double(o.epochs)},
+                                                         {"parameter_hash_low32", double(hash & 0xffffffffu)}};
+  if (std::filesystem::exists(o.classifier)) {
+    auto classifier = models::load_classifier(o.classifier, o.device);
+    Generator sample_gen(uint64_t(o.seed) + 4);
+    std::vector<Tensor> parts;
+    {
+      NoGradGuard no_grad;
+      for (int64_t i = 0; i < o.fd_samples; i += 1000) {
+        Tensor z = randn({std::min<int64_t>(1000, o.fd_samples - i), o.latent}, sample_gen, {.device = o.device});
+        parts.push_back(sigmoid(vae.decode(z)));
+      }
+    }
+    double fd = models::frechet_distance_to_test(*classifier, cat(parts, 0), test.images);
+    metrics.push_back({"fd_vs_test", fd});
+    fmt::print("FD({} samples vs the test set) = {:.3f}\n", o.fd_samples, fd);
+  } else {
+    fmt::print("{}\n", models::classifier_missing_hint(o.classifier));
+  }
+  util::write_metrics_json(o.out + "/metrics.json", metrics);
   fmt::print("test negative ELBO {:.2f} nats/image; IWAE estimate of -log p(x) with K={}: {:.2f} nats/image\n"
              "mean train step {:.2f} ms (batch {}); parameter hash {:016x}\n"
              "wrote {}/samples.png, reconstructions.png, interpolation.png, loss.png, metrics.csv, metrics.json, "
@@ -305,6 +327,8 @@ int main(int argc, char** argv) {
   args.add("seed", &o.seed, "seed for the weights, the data order and the sampling noise");
   args.add("iwae-k", &o.iwae_k, "importance samples per test image for the final -log p(x) estimate");
   args.add("out", &o.out, "output folder (pictures, metrics, checkpoint)");
+  args.add("classifier", &o.classifier, "classifier checkpoint from classifier_fmnist (for FD)");
+  args.add("fd-samples", &o.fd_samples, "samples for the final Fréchet distance");
   args.add("data", &o.data, "folder with the Fashion-MNIST .gz files");
   args.add("tfrecord", &o.tfrecord, "read train/test from DIR/{train,test}.tfrecord (written from --data if missing)");
   args.add("resume", &o.resume, "continue from OUT/checkpoint.safetensors (same flags as the first run)");
@@ -324,6 +348,8 @@ int main(int argc, char** argv) {
   if (o.iwae_k < 1 || o.iwae_k > 10000)
     return args.error(fmt::format("--iwae-k must be in [1, 10000], got {}", o.iwae_k));
   if (o.stop_after < 0) return args.error(fmt::format("--stop-after must be >= 0, got {}", o.stop_after));
+  if (o.fd_samples < 2 || o.fd_samples > 100000)
+    return args.error(fmt::format("--fd-samples must be in [2, 100000], got {}", o.fd_samples));
   if (o.out.empty()) return args.error("--out must name a folder");
   return args.run_reporting_errors([&] { return run(o); });
 }
