@@ -1,4 +1,4 @@
-// NcclComm (see nccl.h): NCCL collectives on the CUDA backend's stream. Built only with NCCL
+// NcclComm (see nccl.h): NCCL collectives on a stream of their own. Built only with NCCL
 // (TG_WITH_NCCL); completion is polled (cudaStreamQuery, ncclCommGetAsyncError) by the process
 // group against its deadline, so a lost peer ends in an abort, not a hang.
 #if TG_WITH_NCCL
@@ -8,7 +8,6 @@
 #include <nccl.h>
 
 #include "core/error.h"
-#include "cuda/cuda_backend.h"
 
 namespace tg::dist {
 namespace {
@@ -33,7 +32,14 @@ ncclDataType_t nccl_type(DType t) {
 }
 
 ncclComm_t as_comm(void* p) { return static_cast<ncclComm_t>(p); }
-cudaStream_t stream() { return cuda::instance().stream(); }
+cudaStream_t as_stream(void* p) { return static_cast<cudaStream_t>(p); }
+
+void check_cuda(cudaError_t status, const char* call) {
+  TG_CHECK(status == cudaSuccess, "NCCL: {} failed: {}", call, cudaGetErrorString(status));
+}
+
+// The inputs were written by kernels on the CUDA backend's stream: wait for them.
+void after_earlier_work() { check_cuda(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); }
 
 }  // namespace
 
@@ -44,27 +50,36 @@ NcclComm::NcclComm(int rank, int size, const std::function<void(void* bytes, int
   ncclComm_t comm;
   TG_NCCL_CHECK(ncclCommInitRank(&comm, size, id, rank));
   comm_ = comm;
+  cudaStream_t stream;
+  check_cuda(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
+  stream_ = stream;
 }
 
 NcclComm::~NcclComm() {
   if (comm_) ncclCommDestroy(as_comm(comm_));
+  if (stream_) cudaStreamDestroy(as_stream(stream_));
 }
 
 void NcclComm::all_reduce(void* buf, int64_t n, DType t, bool average) {
-  TG_NCCL_CHECK(ncclAllReduce(buf, buf, size_t(n), nccl_type(t), average ? ncclAvg : ncclSum, as_comm(comm_), stream()));
+  after_earlier_work();
+  TG_NCCL_CHECK(ncclAllReduce(buf, buf, size_t(n), nccl_type(t), average ? ncclAvg : ncclSum, as_comm(comm_),
+                              as_stream(stream_)));
 }
 
 void NcclComm::broadcast(void* buf, int64_t n, DType t, int root) {
-  TG_NCCL_CHECK(ncclBroadcast(buf, buf, size_t(n), nccl_type(t), root, as_comm(comm_), stream()));
+  after_earlier_work();
+  TG_NCCL_CHECK(ncclBroadcast(buf, buf, size_t(n), nccl_type(t), root, as_comm(comm_), as_stream(stream_)));
 }
 
 void NcclComm::all_gather(const void* in, void* out, int64_t n_per_rank, DType t) {
-  TG_NCCL_CHECK(ncclAllGather(in, out, size_t(n_per_rank), nccl_type(t), as_comm(comm_), stream()));
+  after_earlier_work();
+  TG_NCCL_CHECK(ncclAllGather(in, out, size_t(n_per_rank), nccl_type(t), as_comm(comm_), as_stream(stream_)));
 }
 
 void NcclComm::reduce_scatter(const void* in, void* out, int64_t n_per_rank, DType t, bool average) {
+  after_earlier_work();
   TG_NCCL_CHECK(ncclReduceScatter(in, out, size_t(n_per_rank), nccl_type(t), average ? ncclAvg : ncclSum,
-                                  as_comm(comm_), stream()));
+                                  as_comm(comm_), as_stream(stream_)));
 }
 
 bool NcclComm::done() {
@@ -72,7 +87,7 @@ bool NcclComm::done() {
   TG_NCCL_CHECK(ncclCommGetAsyncError(as_comm(comm_), &async));
   TG_CHECK(async == ncclSuccess || async == ncclInProgress, "NCCL: a collective failed: {}",
            ncclGetErrorString(async));
-  cudaError_t status = cudaStreamQuery(stream());
+  cudaError_t status = cudaStreamQuery(as_stream(stream_));
   if (status == cudaErrorNotReady) return false;
   TG_CHECK(status == cudaSuccess, "NCCL: the CUDA stream reported {}", cudaGetErrorString(status));
   return true;

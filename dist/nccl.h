@@ -1,7 +1,8 @@
-// The NCCL side of a ProcessGroup: one communicator over the ranks, collectives enqueued on the
-// CUDA backend's stream (so they follow the kernels that made their inputs). Compiled only when
-// tapegrad is built with NCCL (TG_WITH_NCCL); ProcessGroup raises for CUDA tensors otherwise.
-// Each rank drives one GPU: NCCL refuses two ranks of a communicator on the same device.
+// The NCCL side of a ProcessGroup: one communicator over the ranks, collectives on a stream of its
+// own, started after cudaDeviceSynchronize (so the kernels that made their inputs have finished,
+// whatever stream the CUDA backend ran them on). Compiled only when tapegrad is built with NCCL
+// (TG_WITH_NCCL); ProcessGroup raises for CUDA tensors otherwise. Each rank drives one GPU: NCCL
+// refuses two ranks of a communicator on the same device.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -18,7 +19,7 @@ class NcclComm {
   NcclComm(const NcclComm&) = delete;
   NcclComm& operator=(const NcclComm&) = delete;
 
-  // Enqueued on the stream; done() says when they have finished.
+  // Enqueued on the stream (after the device's earlier work); done() says when they have finished.
   void all_reduce(void* buf, int64_t n, DType t, bool average);
   void broadcast(void* buf, int64_t n, DType t, int root);
   void all_gather(const void* in, void* out, int64_t n_per_rank, DType t);
@@ -29,7 +30,8 @@ class NcclComm {
   void abort();
 
  private:
-  void* comm_ = nullptr;  // ncclComm_t, kept opaque so this header needs no NCCL
+  void* comm_ = nullptr;    // ncclComm_t and cudaStream_t, kept opaque so this header needs neither
+  void* stream_ = nullptr;  // NCCL nor the CUDA runtime
 };
 
 }  // namespace tg::dist

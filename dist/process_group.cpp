@@ -108,7 +108,6 @@ namespace {
 
 // Polls until done; past the deadline the job cannot be saved (an MPI collective cannot be
 // cancelled, and the other ranks may be inside it), so it says why and aborts every rank.
-// The first millisecond spins (small messages finish in microseconds), then polls every 50 us.
 void wait_state(Work::State& s) {
   if (s.done) return;
   auto start = std::chrono::steady_clock::now();
@@ -123,7 +122,11 @@ void wait_state(Work::State& s) {
       MPI_Abort(MPI_COMM_WORLD, 3);
       std::abort();
     }
-    if (waited > 1e-3) std::this_thread::sleep_for(std::chrono::microseconds(50));
+    // MPI moves a large message along only inside MPI calls (no progress thread for shared
+    // memory), so polling continues; past 1 ms it yields the core between polls, past 100 ms
+    // (a slow or dead peer, not a transfer) it sleeps 50 us between them
+    if (waited > 0.1) std::this_thread::sleep_for(std::chrono::microseconds(50));
+    else if (waited > 1e-3) std::this_thread::yield();
   }
   s.done = true;
   if (s.finish) s.finish();
@@ -240,11 +243,16 @@ NcclComm& ProcessGroup::nccl() {
 #endif
 }
 
-Work ProcessGroup::all_reduce_async(const Tensor& t, ReduceOp op) {
-  Fingerprint f = fingerprint("all_reduce", t, op == ReduceOp::Average);
+ProcessGroup::Fingerprint ProcessGroup::check_reduce(const char* op_name, const Tensor& t, ReduceOp op) {
+  Fingerprint f = fingerprint(op_name, t, op == ReduceOp::Average);
   check_same(f);
-  TG_CHECK(op == ReduceOp::Sum || is_floating(t.dtype()), "ProcessGroup::all_reduce: the average of {} tensors "
-           "is not defined; use ReduceOp::Sum", dtype_name(t.dtype()));
+  TG_CHECK(op == ReduceOp::Sum || is_floating(t.dtype()), "ProcessGroup::{}: the average of {} tensors is not "
+           "defined; use ReduceOp::Sum", op_name, dtype_name(t.dtype()));
+  return f;
+}
+
+Work ProcessGroup::all_reduce_async(const Tensor& t, ReduceOp op) {
+  Fingerprint f = check_reduce("all_reduce", t, op);
   std::unique_ptr<Work::State> s(new_state(describe_fingerprint(&f.op), timeout_s_, rank_));
   t.bump_version();
   if (t.device().type == DeviceType::cuda) {
@@ -262,26 +270,35 @@ Work ProcessGroup::all_reduce_async(const Tensor& t, ReduceOp op) {
   return Work(std::move(s));
 }
 
-void ProcessGroup::all_reduce(const Tensor& t, ReduceOp op) { all_reduce_async(t, op).wait(); }
+// The blocking forms on the CPU: once the fingerprint exchange has completed, every rank is inside
+// the same collective, so it can only stall if a rank dies in it, which mpirun notices and ends the
+// job for. They take Open MPI's blocking algorithms (coll/tuned), faster than its nonblocking ones
+// (libnbc), which progress only when polled (bench/dist/README.md has both).
+void ProcessGroup::all_reduce(const Tensor& t, ReduceOp op) {
+  if (t.device().type == DeviceType::cuda) return all_reduce_async(t, op).wait();
+  check_reduce("all_reduce", t, op);
+  t.bump_version();
+  MPI_Allreduce(MPI_IN_PLACE, t.data(), mpi_count(t, "all_reduce"), mpi_type(t.dtype(), "all_reduce", true), MPI_SUM,
+                MPI_COMM_WORLD);
+  if (op == ReduceOp::Average) divide(t, size_);
+}
 
 void ProcessGroup::broadcast(const Tensor& t, int root) {
   TG_CHECK(root >= 0 && root < size_, "ProcessGroup::broadcast: root {} is not a rank of this group of {}", root,
            size_);
   Fingerprint f = fingerprint("broadcast", t, root);
   check_same(f);
-  std::unique_ptr<Work::State> s(new_state(describe_fingerprint(&f.op), timeout_s_, rank_));
   t.bump_version();
   if (t.device().type == DeviceType::cuda) {
     NcclComm& comm = nccl();
     comm.broadcast(t.data(), t.numel(), t.dtype(), root);
+    std::unique_ptr<Work::State> s(new_state(describe_fingerprint(&f.op), timeout_s_, rank_));
     s->on_timeout = [&comm] { comm.abort(); };
     s->poll = [&comm] { return comm.done(); };
+    wait_state(*s);
   } else {
-    MPI_Request request;
-    MPI_Ibcast(t.data(), mpi_count(t, "broadcast"), mpi_type(t.dtype(), "broadcast", false), root, MPI_COMM_WORLD, &request);
-    s->poll = mpi_poll(request);
+    MPI_Bcast(t.data(), mpi_count(t, "broadcast"), mpi_type(t.dtype(), "broadcast", false), root, MPI_COMM_WORLD);
   }
-  wait_state(*s);
 }
 
 Tensor ProcessGroup::all_gather(const Tensor& t) {
@@ -291,47 +308,40 @@ Tensor ProcessGroup::all_gather(const Tensor& t) {
   Shape shape = t.shape();
   shape[0] *= size_;
   Tensor out = Tensor::empty(shape, t.dtype(), t.device(), "all_gather");
-  std::unique_ptr<Work::State> s(new_state(describe_fingerprint(&f.op), timeout_s_, rank_));
   if (t.device().type == DeviceType::cuda) {
     NcclComm& comm = nccl();
     comm.all_gather(t.data(), out.data(), t.numel(), t.dtype());
+    std::unique_ptr<Work::State> s(new_state(describe_fingerprint(&f.op), timeout_s_, rank_));
     s->on_timeout = [&comm] { comm.abort(); };
     s->poll = [&comm] { return comm.done(); };
+    wait_state(*s);
   } else {
     MPI_Datatype type = mpi_type(t.dtype(), "all_gather", false);
-    MPI_Request request;
     int n = mpi_count(out, "all_gather") / size_;
-    MPI_Iallgather(t.data(), n, type, out.data(), n, type, MPI_COMM_WORLD, &request);
-    s->poll = mpi_poll(request);
+    MPI_Allgather(t.data(), n, type, out.data(), n, type, MPI_COMM_WORLD);
   }
-  wait_state(*s);
   return out;
 }
 
 Tensor ProcessGroup::reduce_scatter(const Tensor& t, ReduceOp op) {
-  Fingerprint f = fingerprint("reduce_scatter", t, op == ReduceOp::Average);
-  check_same(f);
+  Fingerprint f = check_reduce("reduce_scatter", t, op);
   TG_CHECK(t.dim() >= 1 && t.size(0) % size_ == 0, "ProcessGroup::reduce_scatter: dim 0 of {} must be a multiple "
            "of the group size {}", describe(t), size_);
-  TG_CHECK(op == ReduceOp::Sum || is_floating(t.dtype()), "ProcessGroup::reduce_scatter: the average of {} "
-           "tensors is not defined; use ReduceOp::Sum", dtype_name(t.dtype()));
   Shape shape = t.shape();
   shape[0] /= size_;
   Tensor out = Tensor::empty(shape, t.dtype(), t.device(), "reduce_scatter");
-  std::unique_ptr<Work::State> s(new_state(describe_fingerprint(&f.op), timeout_s_, rank_));
   if (t.device().type == DeviceType::cuda) {
     NcclComm& comm = nccl();
     comm.reduce_scatter(t.data(), out.data(), out.numel(), t.dtype(), op == ReduceOp::Average);
+    std::unique_ptr<Work::State> s(new_state(describe_fingerprint(&f.op), timeout_s_, rank_));
     s->on_timeout = [&comm] { comm.abort(); };
     s->poll = [&comm] { return comm.done(); };
+    wait_state(*s);
   } else {
-    MPI_Request request;
-    MPI_Ireduce_scatter_block(t.data(), out.data(), mpi_count(t, "reduce_scatter") / size_, mpi_type(t.dtype(), "reduce_scatter", true),
-                              MPI_SUM, MPI_COMM_WORLD, &request);
-    s->poll = mpi_poll(request);
-    if (op == ReduceOp::Average) s->finish = [out, n = size_] { divide(out, n); };
+    MPI_Reduce_scatter_block(t.data(), out.data(), mpi_count(t, "reduce_scatter") / size_,
+                             mpi_type(t.dtype(), "reduce_scatter", true), MPI_SUM, MPI_COMM_WORLD);
+    if (op == ReduceOp::Average) divide(out, size_);
   }
-  wait_state(*s);
   return out;
 }
 

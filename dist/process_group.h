@@ -2,7 +2,8 @@
 // (all_reduce, broadcast, all_gather, reduce_scatter, barrier), over MPI for CPU tensors and over
 // NCCL for CUDA tensors (when built with it). Every collective first all-gathers a small
 // fingerprint (op, sequence number, dtype, shape, root) and raises tg::Error on every rank when the
-// ranks disagree; every wait has a deadline, past which the rank prints why and aborts the job.
+// ranks disagree; every wait for other ranks has a deadline, past which the rank prints why and
+// aborts the job. A rank that dies inside a collective is noticed by mpirun, which ends the job.
 #pragma once
 #include <functional>
 #include <memory>
@@ -72,6 +73,8 @@ class ProcessGroup {
   // All-gathers `mine` and raises on every rank when any rank's differs.
   void check_same(const Fingerprint& mine);
   Fingerprint fingerprint(const char* op, const Tensor& t, int64_t arg);
+  // check_same, then the checks of a reduction (no average of integers)
+  Fingerprint check_reduce(const char* op_name, const Tensor& t, ReduceOp op);
 
   // The NCCL communicator for CUDA tensors, made at the first CUDA collective (its unique id
   // broadcast over MPI); nullptr until then, and always without NCCL.

@@ -281,9 +281,10 @@ int run(const Options& o) {
     s = from_metadata(nn::load_checkpoint(checkpoint, vae, opt), checkpoint, o, steps, opt, gen);
     if (writer) fmt::print("resumed from {} at epoch {}, batch {}\n", checkpoint, s.epoch + 1, s.batch);
   }
-  if (writer) fmt::print("Fashion-MNIST: {} train, {} test images; VAE 784-{}-{}-{}-784; Adam lr {}, batch {}, {} epochs on {}\n",
-             train.images.size(0), test.images.size(0), o.hidden, o.latent, o.hidden, o.lr, o.batch, o.epochs,
-             o.device.str());
+  if (writer)
+    fmt::print("Fashion-MNIST: {} train, {} test images; VAE 784-{}-{}-{}-784; Adam lr {}, batch {}, {} epochs on {}\n",
+               train.images.size(0), test.images.size(0), o.hidden, o.latent, o.hidden, o.lr, o.batch, o.epochs,
+               o.device.str());
   std::signal(SIGINT, on_sigint);
   // ranks other than 0 draw their progress bars into /dev/null
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> quiet(writer ? nullptr : std::fopen("/dev/null", "w"), std::fclose);
@@ -318,8 +319,9 @@ int run(const Options& o) {
     s.train_loss.push_back(s.epoch_loss_sum / double(steps));
     s.test_loss.push_back(test_neg_elbo(vae, test.images, uint64_t(o.seed) + 1));
     s.step_ms.push_back(1e3 * s.epoch_train_seconds / double(steps));
-    if (writer) fmt::print("epoch {}: train {:.2f}, test {:.2f} nats/image (negative ELBO), {:.2f} ms/step\n", s.epoch + 1,
-               s.train_loss.back(), s.test_loss.back(), s.step_ms.back());
+    if (writer)
+      fmt::print("epoch {}: train {:.2f}, test {:.2f} nats/image (negative ELBO), {:.2f} ms/step\n", s.epoch + 1,
+                 s.train_loss.back(), s.test_loss.back(), s.step_ms.back());
     RunState next = s;
     ++next.epoch, next.batch = 0, next.epoch_loss_sum = 0, next.epoch_train_seconds = 0;
     if (writer) nn::save_checkpoint(checkpoint, vae, opt, to_metadata(next, o, gen));

@@ -106,7 +106,8 @@ TEST_CASE("DDP broadcasts rank 0's parameters and buckets gradients in reverse o
   auto model = make_model(100 + uint64_t(group().rank()));  // different weights on every rank
   dist::DistributedDataParallel ddp(*model, group());
   CHECK(compare_models(*model, *make_model(100), 0) == "");
-  std::vector<std::vector<std::string>> one = {{"layers.1.bias", "layers.1.weight", "layers.0.bias", "layers.0.weight"}};
+  std::vector<std::vector<std::string>> one = {
+      {"layers.1.bias", "layers.1.weight", "layers.0.bias", "layers.0.weight"}};
   CHECK(ddp.buckets() == one);
   // 64-byte buckets: each parameter (12, 192, 64 and 320 bytes) needs its own
   auto small = make_model(100);
