@@ -1,7 +1,8 @@
-// ProcessGroup over MPI: nonblocking MPI calls (MPI_Iallreduce, ...) polled against a deadline,
-// so no collective can hang a rank for longer than the timeout, and a fingerprint all-gathered
-// before each collective, so ranks that disagree on what they call raise the same tg::Error
-// instead of exchanging mismatched buffers (undefined behaviour in MPI). CUDA tensors go to NCCL.
+// ProcessGroup over MPI. Before each collective the ranks all-gather a fingerprint of it, polled
+// against a deadline: ranks that disagree raise the same tg::Error instead of exchanging mismatched
+// buffers (undefined behaviour in MPI), and a rank that never arrives ends the job at the deadline.
+// Then the collective itself: blocking on the CPU, MPI_Iallreduce for all_reduce_async, NCCL (polled
+// against the same deadline) for CUDA tensors.
 #include "dist/process_group.h"
 
 #include <mpi.h>
@@ -132,8 +133,8 @@ void wait_state(Work::State& s) {
   if (s.finish) s.finish();
 }
 
-Work::State* new_state(std::string what, double timeout_s, int rank) {
-  auto* s = new Work::State;
+std::unique_ptr<Work::State> new_state(std::string what, double timeout_s, int rank) {
+  auto s = std::make_unique<Work::State>();
   s->what = std::move(what);
   s->timeout_s = timeout_s;
   s->rank = rank;
@@ -162,7 +163,13 @@ Work::~Work() {
   if (state_) wait_state(*state_);
 }
 void Work::wait() { wait_state(*state_); }
-bool Work::test() { return state_->done || state_->poll(); }
+bool Work::test() {
+  if (!state_->done && state_->poll()) {
+    state_->done = true;
+    if (state_->finish) state_->finish();
+  }
+  return state_->done;
+}
 
 // ---- the group ----------------------------------------------------------------------------------
 
@@ -211,8 +218,7 @@ void ProcessGroup::check_same(const Fingerprint& mine) {
   std::vector<int64_t> all(size_t(n) * size_t(size_));
   MPI_Request request;
   MPI_Iallgather(&mine, n, MPI_INT64_T, all.data(), n, MPI_INT64_T, MPI_COMM_WORLD, &request);
-  std::unique_ptr<Work::State> s(new_state(describe_fingerprint(&mine.op) + " (its fingerprint exchange)",
-                                           timeout_s_, rank_));
+  auto s = new_state(describe_fingerprint(&mine.op) + " (its fingerprint exchange)", timeout_s_, rank_);
   s->poll = mpi_poll(request);
   wait_state(*s);
   std::string ranks;
@@ -231,7 +237,7 @@ NcclComm& ProcessGroup::nccl() {
     nccl_ = std::make_shared<NcclComm>(rank_, size_, [this](void* bytes, int n) {
       MPI_Request request;
       MPI_Ibcast(bytes, n, MPI_BYTE, 0, MPI_COMM_WORLD, &request);
-      std::unique_ptr<Work::State> s(new_state("the NCCL unique id's broadcast", timeout_s_, rank_));
+      auto s = new_state("the NCCL unique id's broadcast", timeout_s_, rank_);
       s->poll = mpi_poll(request);
       wait_state(*s);
     });
@@ -253,7 +259,7 @@ ProcessGroup::Fingerprint ProcessGroup::check_reduce(const char* op_name, const 
 
 Work ProcessGroup::all_reduce_async(const Tensor& t, ReduceOp op) {
   Fingerprint f = check_reduce("all_reduce", t, op);
-  std::unique_ptr<Work::State> s(new_state(describe_fingerprint(&f.op), timeout_s_, rank_));
+  auto s = new_state(describe_fingerprint(&f.op), timeout_s_, rank_);
   t.bump_version();
   if (t.device().type == DeviceType::cuda) {
     NcclComm& comm = nccl();
@@ -292,7 +298,7 @@ void ProcessGroup::broadcast(const Tensor& t, int root) {
   if (t.device().type == DeviceType::cuda) {
     NcclComm& comm = nccl();
     comm.broadcast(t.data(), t.numel(), t.dtype(), root);
-    std::unique_ptr<Work::State> s(new_state(describe_fingerprint(&f.op), timeout_s_, rank_));
+    auto s = new_state(describe_fingerprint(&f.op), timeout_s_, rank_);
     s->on_timeout = [&comm] { comm.abort(); };
     s->poll = [&comm] { return comm.done(); };
     wait_state(*s);
@@ -311,7 +317,7 @@ Tensor ProcessGroup::all_gather(const Tensor& t) {
   if (t.device().type == DeviceType::cuda) {
     NcclComm& comm = nccl();
     comm.all_gather(t.data(), out.data(), t.numel(), t.dtype());
-    std::unique_ptr<Work::State> s(new_state(describe_fingerprint(&f.op), timeout_s_, rank_));
+    auto s = new_state(describe_fingerprint(&f.op), timeout_s_, rank_);
     s->on_timeout = [&comm] { comm.abort(); };
     s->poll = [&comm] { return comm.done(); };
     wait_state(*s);
@@ -333,7 +339,7 @@ Tensor ProcessGroup::reduce_scatter(const Tensor& t, ReduceOp op) {
   if (t.device().type == DeviceType::cuda) {
     NcclComm& comm = nccl();
     comm.reduce_scatter(t.data(), out.data(), out.numel(), t.dtype(), op == ReduceOp::Average);
-    std::unique_ptr<Work::State> s(new_state(describe_fingerprint(&f.op), timeout_s_, rank_));
+    auto s = new_state(describe_fingerprint(&f.op), timeout_s_, rank_);
     s->on_timeout = [&comm] { comm.abort(); };
     s->poll = [&comm] { return comm.done(); };
     wait_state(*s);

@@ -34,7 +34,8 @@ class Work {
   Work& operator=(Work&&) noexcept;
   ~Work();
   void wait();
-  // True when it has completed (polls once, never blocks); wait() is still needed to finish it.
+  // Polls once, never blocks: true when it has completed (then wait() returns at once). Polling
+  // is also what moves an MPI transfer along while the caller does other work.
   bool test();
 
  private:
