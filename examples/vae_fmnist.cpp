@@ -229,11 +229,11 @@ struct DataParallel {
   }
   // The global batch's mean loss; `interrupted` is set on every rank when any rank's is (Ctrl-C
   // stops all ranks at the same step).
-  double agree(double loss, volatile std::sig_atomic_t& interrupted) {
+  double agree(double loss, bool& interrupted) {
     Tensor t = tensor({loss, double(interrupted)}, {2}, {.dtype = DType::f64});
     group.all_reduce(t);
     std::vector<double> v = t.to_vector<double>();
-    if (v[1] > 0) interrupted = 1;
+    interrupted = v[1] > 0;
     return v[0] / group.size();
   }
 };
@@ -244,7 +244,7 @@ struct DataParallel {
     fail("--ddp: this vae_fmnist was built without MPI (dist/); install libopenmpi-dev and rebuild");
   }
   Tensor loss(const models::Vae&, const Tensor&, int64_t, Generator&, const Options&) { return {}; }
-  double agree(double, volatile std::sig_atomic_t&) { return 0; }
+  double agree(double, bool&) { return 0; }
   struct { int rank() const { return 0; } } group;
 };
 #endif
@@ -286,10 +286,13 @@ int run(const Options& o) {
                train.images.size(0), test.images.size(0), o.hidden, o.latent, o.hidden, o.lr, o.batch, o.epochs,
                o.device.str());
   std::signal(SIGINT, on_sigint);
+  // Ctrl-C on mpirun reaches the ranks as SIGTERM (then SIGKILL a few seconds later)
+  if (dp) std::signal(SIGTERM, on_sigint);
   // ranks other than 0 draw their progress bars into /dev/null
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> quiet(writer ? nullptr : std::fopen("/dev/null", "w"), std::fclose);
   std::FILE* bar_out = writer ? stderr : quiet.get();
   int64_t steps_this_run = 0;
+  bool interrupted = false;  // g_interrupted read once a step (and agreed on by every rank with --ddp)
   for (; s.epoch < o.epochs; ++s.epoch, s.batch = 0, s.epoch_loss_sum = 0, s.epoch_train_seconds = 0) {
     loader.set_epoch(s.epoch);
     // a resumed epoch starts at s.batch: the bar's rate and ETA count only this run's steps
@@ -302,17 +305,18 @@ int run(const Options& o) {
       loss.backward();
       opt.step();
       double loss_value = loss.item<double>();
-      if (dp) loss_value = dp->agree(loss_value, g_interrupted);
+      interrupted = g_interrupted;
+      if (dp) loss_value = dp->agree(loss_value, interrupted);
       s.epoch_loss_sum += loss_value;
       s.epoch_train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       bar.update(s.batch + 1, fmt::format("loss {:.2f}", s.epoch_loss_sum / double(s.batch + 1)));
       bool stop = o.stop_after > 0 && ++steps_this_run == o.stop_after;
-      if ((g_interrupted || stop) && s.batch + 1 < steps) {
+      if ((interrupted || stop) && s.batch + 1 < steps) {
         ++s.batch;
         if (writer) nn::save_checkpoint(checkpoint, vae, opt, to_metadata(s, o, gen));
         if (writer) fmt::print("\n{} at epoch {}, batch {}; saved {}. Continue with --resume.\n",
                    stop ? "stopped (--stop-after)" : "interrupted", s.epoch + 1, s.batch, checkpoint);
-        return g_interrupted ? 130 : 0;
+        return interrupted ? 130 : 0;
       }
     }
     bar.finish();
@@ -325,9 +329,10 @@ int run(const Options& o) {
     RunState next = s;
     ++next.epoch, next.batch = 0, next.epoch_loss_sum = 0, next.epoch_train_seconds = 0;
     if (writer) nn::save_checkpoint(checkpoint, vae, opt, to_metadata(next, o, gen));
-    if (s.epoch + 1 < o.epochs && (g_interrupted || (o.stop_after > 0 && steps_this_run >= o.stop_after))) {
+    if (!dp) interrupted = g_interrupted;  // a Ctrl-C during the evaluation (with --ddp: at the next step)
+    if (s.epoch + 1 < o.epochs && (interrupted || (o.stop_after > 0 && steps_this_run >= o.stop_after))) {
       if (writer) fmt::print("stopped after epoch {}; saved {}. Continue with --resume.\n", s.epoch + 1, checkpoint);
-      return g_interrupted ? 130 : 0;
+      return interrupted ? 130 : 0;
     }
   }
   TG_CHECK(!s.test_loss.empty(), "nothing to report: the checkpoint says all {} epochs are done", o.epochs);
