@@ -257,8 +257,10 @@ ProcessGroup::Fingerprint ProcessGroup::check_reduce(const char* op_name, const 
   return f;
 }
 
-Work ProcessGroup::all_reduce_async(const Tensor& t, ReduceOp op) {
-  Fingerprint f = check_reduce("all_reduce", t, op);
+Work ProcessGroup::all_reduce_async(const Tensor& t, ReduceOp op, bool check) {
+  Fingerprint f = check ? check_reduce("all_reduce", t, op) : fingerprint("all_reduce", t, op == ReduceOp::Average);
+  TG_CHECK(op == ReduceOp::Sum || is_floating(t.dtype()), "ProcessGroup::all_reduce: the average of {} tensors is "
+           "not defined; use ReduceOp::Sum", dtype_name(t.dtype()));
   auto s = new_state(describe_fingerprint(&f.op), timeout_s_, rank_);
   t.bump_version();
   if (t.device().type == DeviceType::cuda) {

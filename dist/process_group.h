@@ -57,7 +57,10 @@ class ProcessGroup {
 
   // In place: t becomes the elementwise sum (or mean) over the ranks of their t.
   void all_reduce(const Tensor& t, ReduceOp op = ReduceOp::Sum);
-  Work all_reduce_async(const Tensor& t, ReduceOp op = ReduceOp::Sum);
+  // Starts it and returns at once. check = false skips the fingerprint exchange, which waits for
+  // every rank: only for callers that make the same calls on every rank by construction (DDP's
+  // buckets, whose layout the parameters' checked broadcast fixed); the deadline still holds.
+  Work all_reduce_async(const Tensor& t, ReduceOp op = ReduceOp::Sum, bool check = true);
   // In place: every rank's t becomes root's t.
   void broadcast(const Tensor& t, int root = 0);
   // (size * d0, ...) : the ranks' t, equal shapes, concatenated along dim 0 in rank order.
