@@ -59,7 +59,6 @@ void DistributedDataParallel::Reducer::on_grad(size_t p, const Tensor& leaf) {
   // when MPI moves their data along.
   while (next_launch < buckets.size() && buckets[next_launch].ready == buckets[next_launch].params.size()) {
     Bucket& next = buckets[next_launch++];
-    next.flat.bump_version();
     // unchecked: a fingerprint exchange would wait here for every rank to reach this bucket,
     // stalling the backward; the buckets are the same on every rank (see the constructor)
     next.work.emplace(group.all_reduce_async(next.flat, ReduceOp::Average, /*check=*/false));
