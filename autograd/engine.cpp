@@ -22,10 +22,15 @@
 namespace tg {
 namespace {
 
-struct BySeq {
-  bool operator()(const Node* a, const Node* b) const { return a->seq < b->seq; }
-};
-using Heap = std::priority_queue<Node*, std::vector<Node*>, BySeq>;
+// The heap's order: 2 seq for an op's node. A leaf's AccumulateGrad node would run last (seq 0), but
+// one with hooks runs at 2 s - 1, just after the first op recorded on the leaf (sequence number s):
+// every op that used the leaf has a larger number, so its gradient is complete by then.
+uint64_t run_order(const Node* n) {
+  if (n->op != Op::AccumulateGrad || n->post_accumulate_hooks.empty()) return 2 * n->seq;
+  uint64_t first = n->first_consumer_seq.load(std::memory_order_relaxed);
+  return first == UINT64_MAX ? 0 : 2 * first - 1;
+}
+using Heap = std::priority_queue<std::pair<uint64_t, Node*>>;
 
 // The gradient summed so far for each node a backward call has reached: an open-addressing table
 // keyed by node address (no allocation per node, unlike std::unordered_map; the tape overhead bench
@@ -103,9 +108,12 @@ struct Pass {
     if (needed && !needed->count(node)) return;
     bool first;
     PendingGrads::Slot& slot = pending->find(node, first);
-    if (first) {
+    // A slot whose gradient was taken belongs to a node that ran already: only an AccumulateGrad
+    // node with hooks can see that, scheduled by a consumer of another graph (run_order); it runs
+    // again with the late gradient, so .grad still gets the whole sum.
+    if (first || !slot.grad.defined()) {
       slot.grad = g;
-      heap.push(node);
+      heap.push({run_order(node), node});
     } else {
       slot.grad = add(slot.grad, g);
     }
@@ -228,7 +236,7 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_out
     pass.deposit(roots[i], default_grad(outputs[i], grad_outputs.empty() ? Tensor() : grad_outputs[i], i));
 
   while (!pass.heap.empty()) {
-    Node* node = pass.heap.top();
+    Node* node = pass.heap.top().second;
     pass.heap.pop();
     Tensor g = pass.take(node);
 
@@ -247,6 +255,11 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_out
                  "compute the forward again after moving the model", dtype_name(node->out_dtype),
                  node->out_device.str(), dtype_name(leaf->dtype), leaf->storage->device.str());
         accumulate_into_leaf(*leaf, std::move(g), create_graph);
+        if (!node->post_accumulate_hooks.empty()) {
+          node->first_consumer_seq.store(UINT64_MAX, std::memory_order_relaxed);  // the next forward sets it
+          Tensor handle(leaf);
+          for (const auto& hook : node->post_accumulate_hooks) hook(handle);
+        }
       }
       continue;
     }
@@ -277,6 +290,12 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_out
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs, bool retain_graph,
               bool create_graph) {
   run(outputs, grad_outputs, retain_graph || create_graph, create_graph, nullptr, nullptr);
+}
+
+void register_post_accumulate_grad_hook(const Tensor& leaf, std::function<void(const Tensor& leaf)> hook) {
+  TG_CHECK(leaf.is_leaf() && leaf.requires_grad(), "register_post_accumulate_grad_hook: {} is not a leaf that "
+           "requires grad (a parameter); only leaves accumulate into .grad", describe(leaf));
+  gradient_edge(leaf)->post_accumulate_hooks.push_back(std::move(hook));
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,

@@ -63,7 +63,15 @@ void record(Op op, Tensor& out, const Tensor* inputs, size_t n_inputs, Node::Bac
   node->op = op;
   node->seq = next_seq.fetch_add(1, std::memory_order_relaxed);
   node->inputs.reserve(n_inputs);
-  for (size_t i = 0; i < n_inputs; ++i) node->inputs.push_back(gradient_edge(inputs[i]));
+  for (size_t i = 0; i < n_inputs; ++i) {
+    node->inputs.push_back(gradient_edge(inputs[i]));
+    Node* edge = node->inputs.back().get();
+    if (edge && edge->op == Op::AccumulateGrad && !edge->post_accumulate_hooks.empty()) {
+      uint64_t first = edge->first_consumer_seq.load(std::memory_order_relaxed);
+      while (node->seq < first && !edge->first_consumer_seq.compare_exchange_weak(first, node->seq)) {
+      }
+    }
+  }
   node->backward = std::move(fn);
   node->out_shape = out.shape();
   node->out_dtype = out.dtype();

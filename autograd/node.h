@@ -2,6 +2,8 @@
 // backward follows), the tensors its backward rule captured, and its sequence number: its place
 // on the tape. Leaves that require grad get an AccumulateGrad node that deposits into .grad.
 #pragma once
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <memory>
@@ -54,6 +56,13 @@ struct Node : std::enable_shared_from_this<Node> {
   Tensor output();
 
   std::weak_ptr<TensorImpl> leaf;  // AccumulateGrad nodes: the leaf tensor, if still alive
+  // AccumulateGrad nodes: called with the leaf after each backward has deposited into its .grad
+  // (register_post_accumulate_grad_hook, autograd/engine.h).
+  std::vector<std::function<void(const Tensor& leaf)>> post_accumulate_hooks;
+  // AccumulateGrad nodes with hooks: the smallest sequence number of an op recorded on the leaf
+  // since this node last ran. The engine runs the node just after that op (instead of at the end
+  // of the backward), which is as soon as its gradient is complete, so the hooks fire early.
+  std::atomic<uint64_t> first_consumer_seq{UINT64_MAX};
   bool released = false;           // backward ran without retain_graph; saved tensors are gone
 
   // Under detect_anomaly at record time: the input shapes, for the message that names where a NaN

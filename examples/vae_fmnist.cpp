@@ -11,11 +11,14 @@
 // from the IDX files first when missing): the same tensors, so the same run for the same seed.
 // With --device cuda the model, each batch and the test set live on the GPU; pictures and
 // checkpoints go through the host.
+// With --ddp, under mpirun (scripts/mpirun.sh -np 2 build/vae_fmnist --ddp), every rank trains on
+// its share of each global batch of --batch images (dist/ddp.h); rank 0 alone writes the output.
 #include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cmath>
 #include <filesystem>
+#include <memory>
 #include <optional>
 
 #include "core/backend.h"
@@ -31,6 +34,10 @@
 #include "util/output.h"
 #include "util/plot.h"
 #include "util/progress.h"
+#if TG_WITH_DIST
+#include "dist/ddp.h"
+#include "dist/sampler.h"
+#endif
 
 using namespace tg;
 
@@ -39,7 +46,7 @@ namespace {
 struct Options {
   int64_t epochs = 10, batch = 128, latent = 20, hidden = 400, seed = 0, iwae_k = 100, stop_after = 0;
   double lr = 1e-3;
-  bool resume = false;
+  bool resume = false, ddp = false;
   int64_t fd_samples = 10000;
   std::string out = "out/vae", data = data::fashion_mnist_dir(), tfrecord, classifier = models::kDefaultClassifierPath;
   Device device = Device::cpu;
@@ -196,6 +203,56 @@ uint64_t parameter_hash(const nn::Module& m) {
   return h;
 }
 
+#if TG_WITH_DIST
+// --ddp: the ranks mpirun started. Rank r trains on its rows [begin, end) of every global batch
+// (the single-process batch), its mean loss scaled so that the ranks' average gradient is the
+// global batch's. Its noise is its rows' share of the global batch's draw: Philox value i of a draw
+// sits at block offset + i / 4, so the rank skips begin * latent / 4 blocks (whole when begin *
+// latent is a multiple of 4, as for batch 128 and latent 20: then the run matches one process up
+// to f32 rounding). Every rank then steps the generator past the whole global draw.
+struct DataParallel {
+  dist::ProcessGroup group;
+  std::unique_ptr<dist::DistributedDataParallel> ddp;
+  std::unique_ptr<dist::DistributedSampler> sampler;
+
+  DataParallel(const Options& o, nn::Module& model, int64_t n) {
+    ddp = std::make_unique<dist::DistributedDataParallel>(model, group);
+    sampler = std::make_unique<dist::DistributedSampler>(n, o.batch, group.rank(), group.size(), uint64_t(o.seed));
+    if (group.rank() == 0)
+      fmt::print("DDP over {} ranks: {} images per rank and step, gradients averaged in {} buckets\n", group.size(),
+                 o.batch / group.size(), ddp->buckets().size());
+  }
+  // This rank's mean loss over its share of global batch i, scaled (see above).
+  Tensor loss(const models::Vae& vae, const Tensor& images, int64_t i, Generator& gen, const Options& o) {
+    uint64_t first = gen.offset();
+    gen.set_state(gen.seed(), first + uint64_t(sampler->begin(i) * o.latent / 4));
+    Tensor x = sampler->batch(images, i).to(o.device);
+    Tensor loss = mul(mean(vae.loss(x, gen).neg_elbo), sampler->loss_scale(i));
+    gen.set_state(gen.seed(), first + uint64_t((sampler->global_size(i) * o.latent + 3) / 4));
+    return loss;
+  }
+  // The global batch's mean loss; `interrupted` is set on every rank when any rank's is (Ctrl-C
+  // stops all ranks at the same step).
+  double agree(double loss, bool& interrupted) {
+    Tensor t = tensor({loss, double(interrupted)}, {2}, {.dtype = DType::f64});
+    group.all_reduce(t);
+    std::vector<double> v = t.to_vector<double>();
+    interrupted = v[1] > 0;
+    return v[0] / group.size();
+  }
+};
+#else
+// Built without MPI: --ddp is refused with a message.
+struct DataParallel {
+  DataParallel(const Options&, nn::Module&, int64_t) {
+    fail("--ddp: this vae_fmnist was built without MPI (dist/); install libopenmpi-dev and rebuild");
+  }
+  Tensor loss(const models::Vae&, const Tensor&, int64_t, Generator&, const Options&) { return {}; }
+  double agree(double, bool&) { return 0; }
+  struct { int rank() const { return 0; } } group;
+};
+#endif
+
 int run(const Options& o) {
   if (!o.tfrecord.empty() && !(std::filesystem::exists(o.tfrecord + "/train.tfrecord") &&
                                 std::filesystem::exists(o.tfrecord + "/test.tfrecord"))) {
@@ -217,56 +274,73 @@ int run(const Options& o) {
   data::DataLoader loader(train.images, Tensor(), o.batch, /*shuffle=*/true, /*drop_last=*/false, uint64_t(o.seed));
   const int64_t steps = loader.num_batches();
   TG_CHECK(steps > 0, "no training images in {}", o.data);
-  util::create_output_dir(o.out);
+  std::unique_ptr<DataParallel> dp;  // --ddp; its sampler's global batches are the loader's
+  if (o.ddp) dp = std::make_unique<DataParallel>(o, vae, train.images.size(0));
+  const bool writer = !dp || dp->group.rank() == 0;  // writes pictures, metrics and checkpoints
+  if (writer) util::create_output_dir(o.out);
   const std::string checkpoint = o.out + "/checkpoint.safetensors";
 
   RunState s;
   if (o.resume) {
     s = from_metadata(nn::load_checkpoint(checkpoint, vae, opt), checkpoint, o, steps, opt, gen);
-    fmt::print("resumed from {} at epoch {}, batch {}\n", checkpoint, s.epoch + 1, s.batch);
+    if (writer) fmt::print("resumed from {} at epoch {}, batch {}\n", checkpoint, s.epoch + 1, s.batch);
   }
-  fmt::print("Fashion-MNIST: {} train, {} test images; VAE 784-{}-{}-{}-784; Adam lr {}, batch {}, {} epochs on {}\n",
-             train.images.size(0), test.images.size(0), o.hidden, o.latent, o.hidden, o.lr, o.batch, o.epochs,
-             o.device.str());
+  if (writer)
+    fmt::print("Fashion-MNIST: {} train, {} test images; VAE 784-{}-{}-{}-784; Adam lr {}, batch {}, {} epochs on {}\n",
+               train.images.size(0), test.images.size(0), o.hidden, o.latent, o.hidden, o.lr, o.batch, o.epochs,
+               o.device.str());
   std::signal(SIGINT, on_sigint);
+  // Ctrl-C on mpirun reaches the ranks as SIGTERM (then SIGKILL a few seconds later)
+  if (dp) std::signal(SIGTERM, on_sigint);
+  // ranks other than 0 draw their progress bars into /dev/null
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> quiet(writer ? nullptr : std::fopen("/dev/null", "w"), std::fclose);
+  std::FILE* bar_out = writer ? stderr : quiet.get();
   int64_t steps_this_run = 0;
+  bool interrupted = false;  // g_interrupted read once a step (and agreed on by every rank with --ddp)
   for (; s.epoch < o.epochs; ++s.epoch, s.batch = 0, s.epoch_loss_sum = 0, s.epoch_train_seconds = 0) {
     loader.set_epoch(s.epoch);
     // a resumed epoch starts at s.batch: the bar's rate and ETA count only this run's steps
-    util::ProgressBar bar(steps, fmt::format("epoch {}/{}", s.epoch + 1, o.epochs), stderr, s.batch);
+    util::ProgressBar bar(steps, fmt::format("epoch {}/{}", s.epoch + 1, o.epochs), bar_out, s.batch);
     for (; s.batch < steps; ++s.batch) {
       auto t0 = std::chrono::steady_clock::now();
-      Tensor loss = mean(vae.loss(loader.batch(s.batch).inputs.to(o.device), gen).neg_elbo);
+      Tensor loss = dp ? dp->loss(vae, train.images, s.batch, gen, o)
+                       : mean(vae.loss(loader.batch(s.batch).inputs.to(o.device), gen).neg_elbo);
       opt.zero_grad();
       loss.backward();
       opt.step();
-      s.epoch_loss_sum += loss.item<double>();
+      double loss_value = loss.item<double>();
+      interrupted = g_interrupted;
+      if (dp) loss_value = dp->agree(loss_value, interrupted);
+      s.epoch_loss_sum += loss_value;
       s.epoch_train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       bar.update(s.batch + 1, fmt::format("loss {:.2f}", s.epoch_loss_sum / double(s.batch + 1)));
       bool stop = o.stop_after > 0 && ++steps_this_run == o.stop_after;
-      if ((g_interrupted || stop) && s.batch + 1 < steps) {
+      if ((interrupted || stop) && s.batch + 1 < steps) {
         ++s.batch;
-        nn::save_checkpoint(checkpoint, vae, opt, to_metadata(s, o, gen));
-        fmt::print("\n{} at epoch {}, batch {}; saved {}. Continue with --resume.\n",
+        if (writer) nn::save_checkpoint(checkpoint, vae, opt, to_metadata(s, o, gen));
+        if (writer) fmt::print("\n{} at epoch {}, batch {}; saved {}. Continue with --resume.\n",
                    stop ? "stopped (--stop-after)" : "interrupted", s.epoch + 1, s.batch, checkpoint);
-        return g_interrupted ? 130 : 0;
+        return interrupted ? 130 : 0;
       }
     }
     bar.finish();
     s.train_loss.push_back(s.epoch_loss_sum / double(steps));
     s.test_loss.push_back(test_neg_elbo(vae, test.images, uint64_t(o.seed) + 1));
     s.step_ms.push_back(1e3 * s.epoch_train_seconds / double(steps));
-    fmt::print("epoch {}: train {:.2f}, test {:.2f} nats/image (negative ELBO), {:.2f} ms/step\n", s.epoch + 1,
-               s.train_loss.back(), s.test_loss.back(), s.step_ms.back());
+    if (writer)
+      fmt::print("epoch {}: train {:.2f}, test {:.2f} nats/image (negative ELBO), {:.2f} ms/step\n", s.epoch + 1,
+                 s.train_loss.back(), s.test_loss.back(), s.step_ms.back());
     RunState next = s;
     ++next.epoch, next.batch = 0, next.epoch_loss_sum = 0, next.epoch_train_seconds = 0;
-    nn::save_checkpoint(checkpoint, vae, opt, to_metadata(next, o, gen));
-    if (s.epoch + 1 < o.epochs && (g_interrupted || (o.stop_after > 0 && steps_this_run >= o.stop_after))) {
-      fmt::print("stopped after epoch {}; saved {}. Continue with --resume.\n", s.epoch + 1, checkpoint);
-      return g_interrupted ? 130 : 0;
+    if (writer) nn::save_checkpoint(checkpoint, vae, opt, to_metadata(next, o, gen));
+    if (!dp) interrupted = g_interrupted;  // a Ctrl-C during the evaluation (with --ddp: at the next step)
+    if (s.epoch + 1 < o.epochs && (interrupted || (o.stop_after > 0 && steps_this_run >= o.stop_after))) {
+      if (writer) fmt::print("stopped after epoch {}; saved {}. Continue with --resume.\n", s.epoch + 1, checkpoint);
+      return interrupted ? 130 : 0;
     }
   }
   TG_CHECK(!s.test_loss.empty(), "nothing to report: the checkpoint says all {} epochs are done", o.epochs);
+  if (!writer) return 0;  // rank 0 evaluates and writes
 
   vae.eval();
   std::optional<double> iwae_or_stop = test_iwae(vae, test.images, o.iwae_k, uint64_t(o.seed) + 3);
@@ -333,6 +407,7 @@ int main(int argc, char** argv) {
   args.add("tfrecord", &o.tfrecord, "read train/test from DIR/{train,test}.tfrecord (written from --data if missing)");
   args.add("resume", &o.resume, "continue from OUT/checkpoint.safetensors (same flags as the first run)");
   args.add("stop-after", &o.stop_after, "stop after this many steps, saving a checkpoint as Ctrl-C does (0: never)");
+  args.add("ddp", &o.ddp, "data-parallel over the ranks of mpirun (scripts/mpirun.sh -np 2 ...): --batch is split");
   args.add_device(&o.device);
   if (auto exit_code = args.parse(argc, argv)) return *exit_code;
 

@@ -181,3 +181,59 @@ TEST_CASE("Hessian-vector product of a tanh MLP by double backward matches finit
   for (double h : hvp) norm += h * h;
   CHECK(std::sqrt(norm) > 0.1);  // a real curvature signal, not a vanishing one
 }
+
+TEST_CASE("post-accumulate-grad hooks fire once per backward, as soon as the gradient is final") {
+  // h_k = tanh(w_k h_{k-1}) for k = 1..4, then loss = sum(w_1 h_4): w_1 is used by the first and the
+  // last op, so its gradient is complete only at the end; w_4, w_3, w_2 are final in that order.
+  std::vector<Tensor> w;
+  for (int k = 0; k < 4; ++k) w.push_back(leaf({3}, 10 + uint64_t(k)));
+  Tensor x = leaf({3}, 20);
+  std::vector<std::string> fired;
+  std::vector<Tensor> at_hook(4);
+  for (int k = 0; k < 4; ++k)
+    register_post_accumulate_grad_hook(w[size_t(k)], [&fired, &at_hook, k](const Tensor& leaf) {
+      fired.push_back(fmt::format("w{}", k + 1));
+      at_hook[size_t(k)] = leaf.grad().clone();
+      CHECK(!Tensor(leaf).grad_fn());
+    });
+  auto loss_of = [&] {
+    Tensor h = x;
+    for (const Tensor& wk : w) h = tanh(mul(wk, h));
+    return sum(mul(w[0], h));
+  };
+  std::vector<Tensor> want = grad({loss_of()}, w);  // tg::grad leaves .grad alone: no hook fires
+  CHECK(fired.empty());
+
+  loss_of().backward();
+  CHECK(fired == std::vector<std::string>{"w4", "w3", "w2", "w1"});
+  // x has no hook and runs last as before; every hook saw its final gradient
+  CHECK(x.grad().defined());
+  for (int k = 0; k < 4; ++k) CHECK(test::compare(at_hook[size_t(k)], want[size_t(k)].to_vector<double>()) == "");
+
+  // the second backward fires each hook again, with the accumulated .grad
+  loss_of().backward();
+  CHECK(fired.size() == 8);
+  CHECK(test::compare(at_hook[0], mul(want[0], 2.0).to_vector<double>()) == "");
+
+  CHECK(test::error_report([&] { register_post_accumulate_grad_hook(mul(w[0], 2.0), [](const Tensor&) {}); },
+                           {"register_post_accumulate_grad_hook", "is not a leaf that requires grad"}) == "");
+}
+
+TEST_CASE("a hooked leaf scheduled by another graph's op still gets its whole gradient") {
+  // Graph A uses w at two ops; graph B, recorded later, uses w too. B's backward runs w's node and
+  // resets its schedule, so A's backward schedules w by an op recorded after A's: w's node runs
+  // after the first of A's two deposits, then again with the second. .grad gets the whole sum.
+  Tensor w = leaf_values({1.5}, {});
+  int fired = 0;
+  register_post_accumulate_grad_hook(w, [&fired](const Tensor&) { ++fired; });
+  Tensor a = add(mul(w, 2.0), exp(mul(w, 3.0)));  // dA/dw = 2 + 3 e^{3w}
+  Tensor b = mul(w, 5.0);
+  b.backward();
+  CHECK(value(w.grad()) == 5.0);
+  Tensor c = mul(w, 7.0);  // recorded after A: now w's first consumer
+  w.zero_grad();
+  a.backward();
+  CHECK(value(w.grad()) == doctest::Approx(2 + 3 * std::exp(4.5)).epsilon(1e-12));
+  CHECK(fired == 3);  // once for B, twice for A
+  CHECK(c.requires_grad());
+}
