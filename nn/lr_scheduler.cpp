@@ -34,11 +34,19 @@ LrFn linear_lr(double start, double end, int64_t total) {
 }  // namespace
 
 LRScheduler::LRScheduler(Optimizer& optimizer, std::function<double(double, int64_t)> lr_at)
-    : optimizer_(optimizer), lr_at_(std::move(lr_at)), base_lr_(optimizer.lr()) {
-  optimizer_.set_lr(lr_at_(base_lr_, 0));
+    : optimizer_(optimizer), lr_at_(std::move(lr_at)) {
+  for (const ParamGroupState& group : optimizer.param_groups()) base_lrs_.push_back(group.lr);
+  apply();
 }
 
-void LRScheduler::step() { optimizer_.set_lr(lr_at_(base_lr_, ++t_)); }
+void LRScheduler::step() {
+  ++t_;
+  apply();
+}
+
+void LRScheduler::apply() {
+  for (size_t g = 0; g < base_lrs_.size(); ++g) optimizer_.set_lr(g, lr_at_(base_lrs_[g], t_));
+}
 
 StepLR::StepLR(Optimizer& optimizer, int64_t step_size, double gamma)
     : LRScheduler(optimizer, step_lr(step_size, gamma)) {}

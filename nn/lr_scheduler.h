@@ -1,6 +1,7 @@
 // Learning-rate schedules (torch.optim.lr_scheduler). A scheduler sets the optimizer's lr from
 // its closed form at step t = 0 when built and at t + 1 on each step(); call it once per
-// optimizer step (or per epoch, as the schedule is meant).
+// optimizer step (or per epoch, as the schedule is meant). Every parameter group follows the
+// schedule from its own base lr, as in PyTorch.
 #pragma once
 #include <functional>
 
@@ -10,18 +11,19 @@ namespace tg::nn {
 
 class LRScheduler {
  public:
-  // lr_at(base_lr, t): the learning rate at step t; base_lr is the optimizer's lr at construction.
+  // lr_at(base_lr, t): the learning rate at step t; base_lr is a group's lr at construction.
   LRScheduler(Optimizer& optimizer, std::function<double(double base_lr, int64_t t)> lr_at);
   virtual ~LRScheduler() = default;
   void step();
   int64_t last_epoch() const { return t_; }  // PyTorch's name for the step count
-  double base_lr() const { return base_lr_; }
+  double base_lr(size_t group = 0) const { return base_lrs_.at(group); }
 
  private:
   Optimizer& optimizer_;
   std::function<double(double, int64_t)> lr_at_;
-  double base_lr_;
+  std::vector<double> base_lrs_;  // one per parameter group
   int64_t t_ = 0;
+  void apply();  // sets every group's lr for step t_
 };
 
 // lr = base * gamma^floor(t / step_size)

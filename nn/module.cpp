@@ -33,6 +33,8 @@ void Module::check_name(const std::string& name, const char* what) const {
            "contain no '.'", what, name);
   for (const auto& [n, p] : params_)
     TG_CHECK(n != name, "Module: {} name '{}' is already a parameter of this module", what, name);
+  for (const auto& [n, b] : buffers_)
+    TG_CHECK(n != name, "Module: {} name '{}' is already a buffer of this module", what, name);
   for (const auto& [n, c] : children_)
     TG_CHECK(n != name, "Module: {} name '{}' is already a submodule of this module", what, name);
 }
@@ -46,6 +48,14 @@ Tensor Module::register_parameter(const std::string& name, Tensor value) {
   return value;
 }
 
+Tensor Module::register_buffer(const std::string& name, Tensor value) {
+  check_name(name, "buffer");
+  TG_CHECK(value.defined() && !value.requires_grad(), "Module: buffer '{}' must be a defined tensor that does not "
+           "require grad, got {}", name, value.defined() ? describe(value) : "an undefined tensor");
+  buffers_.emplace_back(name, value);
+  return value;
+}
+
 void Module::add_child(const std::string& name, std::shared_ptr<Module> module) {
   check_name(name, "submodule");
   TG_CHECK(module != nullptr, "Module: submodule '{}' is null", name);
@@ -56,6 +66,13 @@ std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
   std::vector<std::pair<std::string, Tensor>> out = params_;
   for (const auto& [name, child] : children_)
     for (auto& [sub, p] : child->named_parameters()) out.emplace_back(join(name, sub), p);
+  return out;
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_buffers() const {
+  std::vector<std::pair<std::string, Tensor>> out = buffers_;
+  for (const auto& [name, child] : children_)
+    for (auto& [sub, b] : child->named_buffers()) out.emplace_back(join(name, sub), b);
   return out;
 }
 
@@ -75,14 +92,16 @@ std::vector<std::pair<std::string, Module*>> Module::named_modules() {
 StateDict Module::state_dict() const {
   StateDict out;
   for (auto& [name, p] : named_parameters()) out.insert(name, p.detach());
+  for (auto& [name, b] : named_buffers()) out.insert(name, b.detach());
   return out;
 }
 
 void Module::load_state_dict(const StateDict& state, bool strict) {
   std::vector<std::string> problems;
   std::vector<std::pair<Tensor, Tensor>> copies;  // (parameter, value), applied only if all is well
-  auto params = named_parameters();
-  for (auto& [name, p] : params) {
+  auto entries = named_parameters();
+  for (auto& entry : named_buffers()) entries.push_back(std::move(entry));
+  for (auto& [name, p] : entries) {
     if (!state.contains(name)) {
       if (strict) problems.push_back(fmt::format("missing key '{}' ({})", name, describe(p)));
       continue;
@@ -95,7 +114,7 @@ void Module::load_state_dict(const StateDict& state, bool strict) {
   }
   if (strict) {
     std::set<std::string> known;
-    for (auto& [name, p] : params) known.insert(name);
+    for (auto& [name, p] : entries) known.insert(name);
     for (auto& [name, v] : state)
       if (!known.count(name)) problems.push_back(fmt::format("unexpected key '{}' ({})", name, describe(v)));
   }
@@ -116,6 +135,8 @@ void Module::to(Device device) {
   NoGradGuard no_grad;
   for (auto& [name, p] : named_parameters())
     if (p.device() != device) rebind(p, p.detach().to(device));
+  for (auto& [name, b] : named_buffers())
+    if (b.device() != device) rebind(b, b.detach().to(device));
 }
 
 void Module::to(DType dtype) {
@@ -123,6 +144,8 @@ void Module::to(DType dtype) {
   TG_CHECK(is_floating(dtype), "Module::to: parameters must stay floating point, asked for {}", dtype_name(dtype));
   for (auto& [name, p] : named_parameters())
     if (p.dtype() != dtype) rebind(p, p.detach().to(dtype));
+  for (auto& [name, b] : named_buffers())
+    if (is_floating(b.dtype()) && b.dtype() != dtype) rebind(b, b.detach().to(dtype));
 }
 
 }  // namespace tg::nn

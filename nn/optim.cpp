@@ -28,24 +28,42 @@ bool parse_state_key(const std::string& key, size_t& index, std::string& name) {
   return true;
 }
 
+std::vector<ParamGroup> one_group(std::vector<Tensor> params) { return {ParamGroup{std::move(params)}}; }
+
 }  // namespace
 
-Optimizer::Optimizer(std::vector<Tensor> params, double lr, std::string name)
-    : params_(std::move(params)), state_(params_.size()), lr_(lr), name_(std::move(name)) {
-  TG_CHECK(!params_.empty(), "{}: got an empty parameter list", name_);
+Optimizer::Optimizer(std::vector<ParamGroup> groups, double lr, double weight_decay, std::string name)
+    : name_(std::move(name)) {
+  TG_CHECK(!groups.empty(), "{}: got no parameter groups", name_);
   std::set<const TensorImpl*> seen;
-  for (size_t i = 0; i < params_.size(); ++i) {
-    const Tensor& p = params_[i];
-    TG_CHECK(p.defined() && p.is_leaf() && p.requires_grad(), "{}: parameter {} must be a leaf that requires grad, "
-             "got {}", name_, i, describe(p));
-    TG_CHECK(seen.insert(p.impl_ptr().get()).second, "{}: parameter {} appears twice in the list", name_, i);
+  for (size_t g = 0; g < groups.size(); ++g) {
+    ParamGroup& group = groups[g];
+    TG_CHECK(!group.params.empty(), "{}: parameter group {} has an empty parameter list", name_, g);
+    double wd = group.weight_decay.value_or(weight_decay);
+    TG_CHECK(wd >= 0, "{}: parameter group {} has weight_decay {} < 0", name_, g, wd);
+    groups_.push_back({{}, 0.0, wd});
+    set_lr(g, group.lr.value_or(lr));
+    for (Tensor& p : group.params) {
+      size_t i = params_.size();
+      TG_CHECK(p.defined() && p.is_leaf() && p.requires_grad(), "{}: parameter {} must be a leaf that requires "
+               "grad, got {}", name_, i, describe(p));
+      TG_CHECK(seen.insert(p.impl_ptr().get()).second, "{}: parameter {} appears twice in the list", name_, i);
+      groups_[g].indices.push_back(i);
+      group_of_.push_back(g);
+      params_.push_back(std::move(p));
+    }
   }
-  set_lr(lr);
+  state_.resize(params_.size());
 }
 
 void Optimizer::set_lr(double lr) {
+  for (size_t g = 0; g < groups_.size(); ++g) set_lr(g, lr);
+}
+
+void Optimizer::set_lr(size_t group, double lr) {
+  TG_CHECK(group < groups_.size(), "{}: no parameter group {} (there are {})", name_, group, groups_.size());
   TG_CHECK(lr >= 0 && std::isfinite(lr), "{}: invalid learning rate {}", name_, lr);
-  lr_ = lr;
+  groups_[group].lr = lr;
 }
 
 void Optimizer::zero_grad() {
@@ -99,8 +117,10 @@ void Optimizer::load_state_dict(const StateDict& state) {
   state_ = std::move(fresh);
 }
 
-SGD::SGD(std::vector<Tensor> params, SGDOptions options)
-    : Optimizer(std::move(params), options.lr, "SGD"), options(options) {
+SGD::SGD(std::vector<Tensor> params, SGDOptions options) : SGD(one_group(std::move(params)), options) {}
+
+SGD::SGD(std::vector<ParamGroup> groups, SGDOptions options)
+    : Optimizer(std::move(groups), options.lr, options.weight_decay, "SGD"), options(options) {
   TG_CHECK(options.momentum >= 0 && options.weight_decay >= 0, "SGD: momentum {} and weight_decay {} must be >= 0",
            options.momentum, options.weight_decay);
   TG_CHECK(!options.nesterov || (options.momentum > 0 && options.dampening == 0),
@@ -112,10 +132,11 @@ void SGD::step() {
   NoGradGuard no_grad;
   const SGDOptions& o = options;
   for (size_t i = 0; i < params_.size(); ++i) {
+    const ParamGroupState& group = groups_[group_of_[i]];
     Tensor g = checked_grad(i);
     if (!g.defined()) continue;
     Tensor p = params_[i].detach();
-    if (o.weight_decay != 0) g = add(g, mul(p, o.weight_decay));
+    if (group.weight_decay != 0) g = add(g, mul(p, group.weight_decay));
     if (o.momentum != 0) {
       // The buffer is our own tensor: on the first step a copy of g, which may share storage.
       Tensor buf = state_[i].contains("momentum_buffer")
@@ -124,15 +145,21 @@ void SGD::step() {
       state_[i].set("momentum_buffer", buf);
       g = o.nesterov ? add(g, mul(buf, o.momentum)) : buf;
     }
-    copy_(params_[i], sub(p, mul(g, lr_)), "SGD");
+    copy_(params_[i], sub(p, mul(g, group.lr)), "SGD");
   }
 }
 
-Adam::Adam(std::vector<Tensor> params, AdamOptions options) : Adam(std::move(params), options, false, "Adam") {}
-AdamW::AdamW(std::vector<Tensor> params, AdamOptions options) : Adam(std::move(params), options, true, "AdamW") {}
+Adam::Adam(std::vector<Tensor> params, AdamOptions options)
+    : Adam(one_group(std::move(params)), options, false, "Adam") {}
+Adam::Adam(std::vector<ParamGroup> groups, AdamOptions options) : Adam(std::move(groups), options, false, "Adam") {}
+AdamW::AdamW(std::vector<Tensor> params, AdamOptions options)
+    : Adam(one_group(std::move(params)), options, true, "AdamW") {}
+AdamW::AdamW(std::vector<ParamGroup> groups, AdamOptions options)
+    : Adam(std::move(groups), options, true, "AdamW") {}
 
-Adam::Adam(std::vector<Tensor> params, AdamOptions options, bool decoupled, std::string name)
-    : Optimizer(std::move(params), options.lr, std::move(name)), options(options), decoupled_(decoupled) {
+Adam::Adam(std::vector<ParamGroup> groups, AdamOptions options, bool decoupled, std::string name)
+    : Optimizer(std::move(groups), options.lr, options.weight_decay, std::move(name)), options(options),
+      decoupled_(decoupled) {
   TG_CHECK(options.beta1 >= 0 && options.beta1 < 1 && options.beta2 >= 0 && options.beta2 < 1,
            "{}: betas ({}, {}) must lie in [0, 1)", name_, options.beta1, options.beta2);
   TG_CHECK(options.eps >= 0 && options.weight_decay >= 0, "{}: eps {} and weight_decay {} must be >= 0", name_,
@@ -149,6 +176,7 @@ void Adam::step() {
     fused.clear();
   };
   for (size_t i = 0; i < params_.size(); ++i) {
+    const double lr = groups_[group_of_[i]].lr, wd = groups_[group_of_[i]].weight_decay;
     Tensor g = checked_grad(i);
     if (!g.defined()) continue;
     const Tensor& p = params_[i];
@@ -174,13 +202,13 @@ void Adam::step() {
       fused.push_back({static_cast<float*>(p.data()), static_cast<const float*>(g.data()),
                        static_cast<float*>(m.data()), static_cast<float*>(v.data()),
                        v_max.defined() ? static_cast<float*>(v_max.data()) : nullptr, p.numel(),
-                       {float(lr_), float(o.beta1), float(o.beta2), float(o.eps), float(o.weight_decay), decoupled_,
+                       {float(lr), float(o.beta1), float(o.beta2), float(o.eps), float(wd), decoupled_,
                         float(bc1), float(bc2)}});
       continue;
     }
     Tensor pv = p.detach();
-    if (decoupled_) pv = mul(pv, 1 - lr_ * o.weight_decay);
-    else if (o.weight_decay != 0) g = add(g, mul(pv, o.weight_decay));
+    if (decoupled_) pv = mul(pv, 1 - lr * wd);
+    else if (wd != 0) g = add(g, mul(pv, wd));
     m = add(mul(m, o.beta1), mul(g, 1 - o.beta1));
     v = add(mul(v, o.beta2), mul(square(g), 1 - o.beta2));
     if (o.amsgrad) {
@@ -188,7 +216,7 @@ void Adam::step() {
       s.set("max_exp_avg_sq", v_max);
     }
     Tensor denom = add(mul(sqrt(o.amsgrad ? v_max : v), 1 / std::sqrt(bc2)), o.eps);
-    copy_(p, sub(pv, mul(div(m, denom), lr_ / bc1)), name_);
+    copy_(p, sub(pv, mul(div(m, denom), lr / bc1)), name_);
     s.set("exp_avg", m);
     s.set("exp_avg_sq", v);
   }

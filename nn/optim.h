@@ -9,7 +9,10 @@
 //          m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
 //          p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
 //          (amsgrad: v_max = max(v_max, v) replaces v in the denominator)
+// Parameters come as one list or as parameter groups (torch's param_groups), each with its own lr
+// and weight decay (the options' values where a group leaves them unset).
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,17 +21,34 @@
 
 namespace tg::nn {
 
+// One parameter group as given to an optimizer: unset options take the optimizer's.
+struct ParamGroup {
+  std::vector<Tensor> params;
+  std::optional<double> lr;
+  std::optional<double> weight_decay;
+};
+
+// A group as the optimizer runs it: its parameters' positions in params() and its live options.
+struct ParamGroupState {
+  std::vector<size_t> indices;
+  double lr;
+  double weight_decay;
+};
+
 class Optimizer {
  public:
-  Optimizer(std::vector<Tensor> params, double lr, std::string name);
+  Optimizer(std::vector<ParamGroup> groups, double lr, double weight_decay, std::string name);
   virtual ~Optimizer() = default;
 
   virtual void step() = 0;
   void zero_grad();  // every parameter's .grad back to none
 
-  double lr() const { return lr_; }
-  void set_lr(double lr);  // what LR schedulers call
+  double lr() const { return groups_[0].lr; }  // the first group's (the only one's, without groups)
+  void set_lr(double lr);                      // every group's lr
+  void set_lr(size_t group, double lr);        // one group's: what LR schedulers call
+  // Every parameter of every group, in order: state keys number them in this order, as in torch.
   const std::vector<Tensor>& params() const { return params_; }
+  const std::vector<ParamGroupState>& param_groups() const { return groups_; }
 
   // "state.<i>.<name>" for parameter i (its position in params()), e.g. "state.0.exp_avg".
   // Entries appear once a parameter has taken a step. The tensors are the live state.
@@ -44,7 +64,8 @@ class Optimizer {
 
   std::vector<Tensor> params_;
   std::vector<StateDict> state_;  // state_[i]: parameter i's named state tensors
-  double lr_;
+  std::vector<ParamGroupState> groups_;
+  std::vector<size_t> group_of_;  // group_of_[i]: the group of parameter i
   std::string name_;  // "SGD", "Adam", "AdamW": names the optimizer in errors
 };
 
@@ -58,6 +79,7 @@ struct SGDOptions {
 class SGD : public Optimizer {
  public:
   SGD(std::vector<Tensor> params, SGDOptions options);
+  SGD(std::vector<ParamGroup> groups, SGDOptions options);
   void step() override;
   const SGDOptions options;
 
@@ -76,11 +98,12 @@ struct AdamOptions {
 class Adam : public Optimizer {
  public:
   Adam(std::vector<Tensor> params, AdamOptions options);
+  Adam(std::vector<ParamGroup> groups, AdamOptions options);
   void step() override;
   const AdamOptions options;
 
  protected:
-  Adam(std::vector<Tensor> params, AdamOptions options, bool decoupled, std::string name);
+  Adam(std::vector<ParamGroup> groups, AdamOptions options, bool decoupled, std::string name);
   std::vector<std::string> state_names() const override {
     if (options.amsgrad) return {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
     return {"step", "exp_avg", "exp_avg_sq"};
@@ -95,6 +118,7 @@ class Adam : public Optimizer {
 class AdamW : public Adam {
  public:
   AdamW(std::vector<Tensor> params, AdamOptions options);
+  AdamW(std::vector<ParamGroup> groups, AdamOptions options);
 };
 
 }  // namespace tg::nn

@@ -1,7 +1,9 @@
 // unfold/fold and the convolutions built on them (autograd/ops/conv.h): exact small cases, the
 // adjoint relation <unfold(x), c> = <x, fold(c)>, conv2d and conv_transpose2d against direct loops
-// in f64 over stride/padding/dilation (square and not), gradcheck and gradgradcheck, pooling and
-// upsampling, and the bad-input errors.
+// in f64 over stride/padding/dilation (square and not), PyTorch's values and gradients
+// (tests/reference/make_conv_reference.py), gradcheck and gradgradcheck, pooling and upsampling,
+// and the bad-input errors.
+#include "reference/conv_reference.h"
 #include "test_util.h"
 
 using namespace tg;
@@ -78,7 +80,65 @@ std::vector<double> conv_transpose2d_loops(const Tensor& xt, const Tensor& wt, c
   return out;
 }
 
+// One PyTorch case: y = fn(inputs) and the inputs' gradients of sum(y * c), in f64 (to 1e-10) and
+// f32 (to 1e-5 absolute, 1e-4 relative: f32 rounding of sums of up to 36 products).
+struct TorchCase {
+  std::vector<std::pair<const std::vector<double>*, Shape>> inputs;
+  const std::vector<double>& y;
+  const std::vector<double>& c;
+  std::vector<const std::vector<double>*> grads;
+};
+void check_torch(const std::function<Tensor(const In&)>& fn, const TorchCase& ref) {
+  for (DType dt : {DType::f64, DType::f32}) {
+    CAPTURE(dtype_name(dt));
+    double tol = dt == DType::f64 ? 1e-10 : 1e-5;
+    In in;
+    for (auto& [values, shape] : ref.inputs) in.push_back(tensor(*values, shape, {.dtype = dt, .requires_grad = true}));
+    Tensor y = fn(in);
+    CHECK_CLOSE(y, ref.y, tol, 10 * tol);
+    sum(mul(y, tensor(ref.c, y.shape(), {.dtype = dt}))).backward();
+    for (size_t i = 0; i < in.size(); ++i) CHECK_CLOSE(in[i].grad(), *ref.grads[i], tol, 10 * tol);
+  }
+}
+
 }  // namespace
+
+TG_OP_TEST(Unfold, Value, "PyTorch: kernel (2, 3), stride (2, 1), padding (1, 1), dilation (1, 2)") {
+  using namespace conv_ref;
+  check_torch([](const In& x) { return unfold(x[0], {2, 3}, {2, 1}, {1, 1}, {1, 2}); },
+              {{{&unfold_in0, {2, 2, 5, 6}}}, unfold_y, unfold_c, {&unfold_d0}});
+}
+
+TG_OP_TEST(Fold, Value, "PyTorch: output (5, 6), kernel (2, 3), stride (2, 1), padding (1, 1), dilation (1, 2)") {
+  using namespace conv_ref;
+  check_torch([](const In& x) { return fold(x[0], {5, 6}, {2, 3}, {2, 1}, {1, 1}, {1, 2}); },
+              {{{&fold_in0, {2, 12, 12}}}, fold_y, fold_c, {&fold_d0}});
+}
+
+TG_OP_TEST(Conv2d, Value, "PyTorch: stride (2, 1), padding (1, 0), dilation (1, 2); the DCGAN k4 s2 p1 layer") {
+  using namespace conv_ref;
+  check_torch([](const In& x) { return conv2d(x[0], x[1], x[2], {2, 1}, {1, 0}, {1, 2}); },
+              {{{&conv2d_in0, {2, 3, 7, 6}}, {&conv2d_in1, {4, 3, 3, 2}}, {&conv2d_in2, {4}}}, conv2d_y, conv2d_c,
+               {&conv2d_d0, &conv2d_d1, &conv2d_d2}});
+  check_torch([](const In& x) { return conv2d(x[0], x[1], x[2], {2, 2}, {1, 1}); },
+              {{{&conv2d_dcgan_in0, {2, 2, 8, 8}}, {&conv2d_dcgan_in1, {3, 2, 4, 4}}, {&conv2d_dcgan_in2, {3}}},
+               conv2d_dcgan_y, conv2d_dcgan_c, {&conv2d_dcgan_d0, &conv2d_dcgan_d1, &conv2d_dcgan_d2}});
+}
+
+TG_OP_TEST(ConvTranspose2d, Value, "PyTorch: stride (2, 1), padding (1, 1), output_padding (1, 0), dilation (1, 2)") {
+  using namespace conv_ref;
+  check_torch([](const In& x) { return conv_transpose2d(x[0], x[1], x[2], {2, 1}, {1, 1}, {1, 0}, {1, 2}); },
+              {{{&conv_transpose2d_in0, {2, 3, 4, 5}}, {&conv_transpose2d_in1, {3, 2, 4, 3}},
+                {&conv_transpose2d_in2, {2}}},
+               conv_transpose2d_y, conv_transpose2d_c,
+               {&conv_transpose2d_d0, &conv_transpose2d_d1, &conv_transpose2d_d2}});
+}
+
+TG_OP_TEST(AvgPool2d, Value, "PyTorch: kernel 3, stride 2, padding 1") {
+  using namespace conv_ref;
+  check_torch([](const In& x) { return avg_pool2d(x[0], {3, 3}, {2, 2}, {1, 1}); },
+              {{{&avg_pool2d_in0, {1, 2, 5, 5}}}, avg_pool2d_y, avg_pool2d_c, {&avg_pool2d_d0}});
+}
 
 TG_OP_TEST(Unfold, Value, "exact columns of a 3x3 image, plain and padded with stride 2") {
   Tensor x = tensor({1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 1, 3, 3});

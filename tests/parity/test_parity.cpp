@@ -151,6 +151,16 @@ std::vector<ParityCase> parity_cases() {
          Generator gen(5);
          return dropout(x[0], 0.3, true, gen);
        }},
+      // unfold/fold (im2col/col2im): plain, strided + padded + dilated and non-square, and the
+      // convolutions composed on them (fold sums up to kh kw entries per pixel on the device)
+      {"unfold", {{2, 3, 7, 6}}, [](V x) { return unfold(x[0], {3, 3}, {1, 1}, {1, 1}); }},
+      {"unfold strided dilated", {{2, 3, 9, 8}}, [](V x) { return unfold(x[0], {2, 3}, {2, 1}, {1, 2}, {2, 1}); }},
+      {"fold", {{2, 27, 42}}, [](V x) { return fold(x[0], {7, 6}, {3, 3}, {1, 1}, {1, 1}); }},
+      {"fold strided dilated", {{2, 18, 50}}, [](V x) { return fold(x[0], {9, 8}, {2, 3}, {2, 1}, {1, 2}, {2, 1}); }},
+      {"conv2d k4 s2 p1", {{3, 4, 14, 14}, {5, 4, 4, 4}, {5}},
+       [](V x) { return conv2d(x[0], x[1], x[2], {2, 2}, {1, 1}); }},
+      {"conv_transpose2d k4 s2 p1", {{3, 5, 7, 7}, {5, 4, 4, 4}, {4}},
+       [](V x) { return conv_transpose2d(x[0], x[1], x[2], {2, 2}, {1, 1}); }},
   };
   // every entry of the elementwise op table (core/elementwise.h), with the parameters its
   // table-driven gradcheck uses; binary ones broadcast (3, 4, 5) against (4, 1)
