@@ -8,6 +8,7 @@
 // Run: build/classifier_fmnist [--epochs 3 --batch 64 --lr 2e-3 --seed 0 --device cpu]; --help lists all.
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 
 #include "data/dataloader.h"
 #include "data/fashion_mnist.h"
@@ -93,6 +94,7 @@ int run(const Options& o) {
     model.train();
     fmt::print("epoch {}: train cross-entropy {:.4f}, test accuracy {:.2f}%, {:.2f} ms/step\n", epoch + 1,
                train_loss.back(), 100 * test_accuracy.back(), step_ms.back());
+    std::fflush(stdout);  // the epoch line reaches a log file now, not at exit
   }
   model.eval();
   const std::string checkpoint = o.out + "/classifier.safetensors";

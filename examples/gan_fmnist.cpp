@@ -10,6 +10,7 @@
 // Run: build/gan_fmnist [--loss ns --epochs 0 (the loss's default) --batch 64 --seed 0]; --help lists all.
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 
 #include "data/dataloader.h"
@@ -240,6 +241,7 @@ int run(Options o) {
     fmt::print("epoch {}: D {:.4f}, G {:.4f} (last {} steps), {:.1f} ms/step\n", s.epoch + 1,
                s.curve_d.empty() ? NAN : s.curve_d.back(), s.curve_g.empty() ? NAN : s.curve_g.back(), kCurveWindow,
                1e3 * s.train_seconds / double(s.timed_steps));
+    std::fflush(stdout);  // the epoch line reaches a log file now, not at exit
     RunState next = s;
     ++next.epoch, next.batch = 0;
     save(next);
