@@ -4,7 +4,8 @@
 // betas 0/0.9); models/gan_losses.h has the math. Writes to --out (default out/gan_ns or out/gan_wgan-gp):
 //   samples_epochN.png (64 samples from fixed noise after each epoch)  samples.png  loss.png
 //   class_histogram.png  metrics.csv  metrics.json
-//   checkpoint_g.safetensors, checkpoint_d.safetensors (after every epoch and on Ctrl-C; --resume)
+//   checkpoint_g.safetensors, checkpoint_d.safetensors (after every epoch and on Ctrl-C; --resume,
+//   which on a finished run redoes only the final evaluation, e.g. once the classifier exists)
 // At the end it draws 10,000 samples and reports their Fréchet distance to the test set and how the
 // classifier of classifier_fmnist sorts them into classes (when its checkpoint exists).
 // Run: build/gan_fmnist [--loss ns --epochs 0 (the loss's default) --batch 64 --seed 0]; --help lists all.
@@ -250,8 +251,6 @@ int run(Options o) {
       return g_interrupted ? 130 : 0;
     }
   }
-  TG_CHECK(s.timed_steps > 0, "nothing to report: the checkpoint says all {} epochs are done", o.epochs);
-
   write_grid(g, fixed_z, o.out + "/samples.png",
              fmt::format("{}: 64 samples after {} epochs", o.wgan() ? "WGAN-GP" : "DCGAN", o.epochs));
   const double step_ms = 1e3 * s.train_seconds / double(s.timed_steps);
@@ -308,7 +307,8 @@ int main(int argc, char** argv) {
   args.add("seed", &o.seed, "seed for the weights, the data order and the noise");
   args.add("out", &o.out, "output folder (default out/gan_<loss>)");
   args.add("data", &o.data, "folder with the Fashion-MNIST .gz files");
-  args.add("resume", &o.resume, "continue from OUT/checkpoint_{g,d}.safetensors (same flags as the first run)");
+  args.add("resume", &o.resume, "continue from OUT/checkpoint_{g,d}.safetensors (same flags as the first run); "
+                                "after the last epoch it redoes only the final FD and pictures");
   args.add("stop-after", &o.stop_after, "stop after this many steps, saving checkpoints as Ctrl-C does (0: never)");
   args.add_device(&o.device);
   if (auto exit_code = args.parse(argc, argv)) return *exit_code;
