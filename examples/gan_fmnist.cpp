@@ -239,7 +239,7 @@ int run(Options o) {
     write_grid(g, fixed_z, fmt::format("{}/samples_epoch{}.png", o.out, s.epoch + 1),
                fmt::format("{} after epoch {}: 64 samples from fixed noise", o.wgan() ? "WGAN-GP" : "DCGAN", s.epoch + 1));
     write_loss_chart(s, o);
-    fmt::print("epoch {}: D {:.4f}, G {:.4f} (last {} steps), {:.1f} ms/step\n", s.epoch + 1,
+    fmt::print("epoch {}: D {:.4f}, G {:.4f} (last {} steps), {:.1f} ms/step (mean so far)\n", s.epoch + 1,
                s.curve_d.empty() ? NAN : s.curve_d.back(), s.curve_g.empty() ? NAN : s.curve_g.back(), kCurveWindow,
                1e3 * s.train_seconds / double(s.timed_steps));
     std::fflush(stdout);  // the epoch line reaches a log file now, not at exit
@@ -283,8 +283,8 @@ int run(Options o) {
   for (size_t i = 0; i < s.curve_x.size(); ++i) csv.row({s.curve_x[i], s.curve_d[i], s.curve_g[i]});
   util::write_metrics_json(o.out + "/metrics.json", metrics);
   fmt::print("mean train step {:.1f} ms (batch {}), {:.1f} minutes of training\nwrote {}/samples.png, "
-             "samples_epoch*.png, loss.png, class_histogram.png, metrics.csv, metrics.json, checkpoints\n",
-             step_ms, o.batch, s.train_seconds / 60, o.out);
+             "samples_epoch*.png, loss.png, {}metrics.csv, metrics.json, checkpoints\n", step_ms, o.batch,
+             s.train_seconds / 60, o.out, std::filesystem::exists(o.classifier) ? "class_histogram.png, " : "");
   return 0;
 }
 
