@@ -162,7 +162,10 @@ int run(Options o) {
     nn::Metadata m_g = nn::load_checkpoint(ckpt_g, g, opt_g);
     nn::Metadata m_d = nn::load_checkpoint(ckpt_d, d, opt_d);
     s = from_metadata(m_g, m_d, ckpt_g, o, steps, gen);
-    fmt::print("resumed from {} at epoch {}, batch {}\n", ckpt_g, s.epoch + 1, s.batch);
+    if (s.epoch == o.epochs)
+      fmt::print("{} has finished all {} epochs: redoing the final evaluation\n", ckpt_g, o.epochs);
+    else
+      fmt::print("resumed from {} at epoch {}, batch {}\n", ckpt_g, s.epoch + 1, s.batch);
   }
   auto save = [&](const RunState& state) {
     nn::save_checkpoint(ckpt_g, g, opt_g, to_metadata(state, o, gen));
