@@ -8,7 +8,7 @@
 //   which on a finished run redoes only the final evaluation, e.g. once the classifier exists)
 // At the end it draws 10,000 samples and reports their Fréchet distance to the test set and how the
 // classifier of classifier_fmnist sorts them into classes (when its checkpoint exists).
-// Run: build/gan_fmnist [--loss ns --epochs 0 (the loss's default) --batch 64 --seed 0]; --help lists all.
+// Run: build/gan_fmnist [--loss ns --epochs 5 --batch 64 --seed 0]; --help lists all.
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -36,7 +36,7 @@ struct Options {
   std::string loss = "ns";
   // widths a quarter to three eighths of PyTorch's DCGAN tutorial's (64): a default run stays under
   // 20 minutes on two shared CPU cores
-  int64_t epochs = 0, batch = 64, latent = 100, g_width = 24, d_width = 16, n_critic = 5, seed = 0, samples = 10000;
+  int64_t epochs = 5, batch = 64, latent = 100, g_width = 24, d_width = 16, n_critic = 5, seed = 0, samples = 10000;
   int64_t stop_after = 0;
   double lr = 0, gp_lambda = 10;
   bool resume = false;
@@ -297,7 +297,7 @@ int main(int argc, char** argv) {
   Options o;
   util::ArgParser args("gan_fmnist", "Train a DCGAN or WGAN-GP on Fashion-MNIST; report FD and class histograms.");
   args.add("loss", &o.loss, "ns (DCGAN, non-saturating) or wgan-gp");
-  args.add("epochs", &o.epochs, "passes over the training images (0: 3 for ns, 5 for wgan-gp)");
+  args.add("epochs", &o.epochs, "passes over the training images");
   args.add("batch", &o.batch, "images per D (critic) step");
   args.add("latent", &o.latent, "dimensions of the noise z");
   args.add("g-width", &o.g_width, "generator width g: 2g then g channels");
@@ -317,7 +317,6 @@ int main(int argc, char** argv) {
   if (auto exit_code = args.parse(argc, argv)) return *exit_code;
 
   if (o.loss != "ns" && o.loss != "wgan-gp") return args.error(fmt::format("--loss must be ns or wgan-gp, got '{}'", o.loss));
-  if (o.epochs == 0) o.epochs = o.wgan() ? 5 : 3;
   if (o.lr == 0) o.lr = o.wgan() ? 1e-4 : 2e-4;
   if (o.out.empty()) o.out = "out/gan_" + o.loss;
   if (o.epochs < 1 || o.epochs > 10000) return args.error(fmt::format("--epochs must be in [1, 10000], got {}", o.epochs));
