@@ -19,8 +19,11 @@ Classifier::Classifier(ClassifierConfig config, Generator& init) : config_(confi
   TG_CHECK(config.channels1 >= 1 && config.channels2 >= 1 && config.features >= 1,
            "Classifier: channel and feature counts must be >= 1, got {}, {}, {}", config.channels1, config.channels2,
            config.features);
-  conv1_ = register_module("conv1", std::make_shared<nn::Conv2d>(1, config.channels1, 3, 1, 1, true, init));
-  conv2_ = register_module("conv2", std::make_shared<nn::Conv2d>(config.channels1, config.channels2, 3, 1, 1, true, init));
+  // no conv biases: the batch norms that follow subtract them again
+  conv1_ = register_module("conv1", std::make_shared<nn::Conv2d>(1, config.channels1, 3, 1, 1, false, init));
+  bn1_ = register_module("bn1", std::make_shared<nn::BatchNorm2d>(config.channels1));
+  conv2_ = register_module("conv2", std::make_shared<nn::Conv2d>(config.channels1, config.channels2, 3, 1, 1, false, init));
+  bn2_ = register_module("bn2", std::make_shared<nn::BatchNorm2d>(config.channels2));
   fc_ = register_module("fc", std::make_shared<nn::Linear>(config.channels2 * 49, config.features, true, init));
   out_ = register_module("out", std::make_shared<nn::Linear>(config.features, 10, true, init));
 }
@@ -30,8 +33,8 @@ Tensor Classifier::features(const Tensor& images) const {
                (images.dim() == 4 && images.size(1) == 1 && images.size(2) == 28 && images.size(3) == 28),
            "Classifier: images must be (N, 784) or (N, 1, 28, 28), got {}", describe(images));
   Tensor x = reshape(images, {images.size(0), 1, 28, 28});
-  Tensor h = avg_pool2d(relu(conv1_->forward(x)), {2, 2});  // (N, c1, 14, 14)
-  h = avg_pool2d(relu(conv2_->forward(h)), {2, 2});         // (N, c2, 7, 7)
+  Tensor h = avg_pool2d(relu(bn1_->forward(conv1_->forward(x))), {2, 2});  // (N, c1, 14, 14)
+  h = avg_pool2d(relu(bn2_->forward(conv2_->forward(h))), {2, 2});         // (N, c2, 7, 7)
   return relu(fc_->forward(flatten(h, 1)));          // (N, features)
 }
 
