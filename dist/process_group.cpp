@@ -25,6 +25,19 @@ struct ProcessGroup::Fingerprint {
 
 namespace {
 
+// CUDA tensors go through NCCL. In a build without it the NCCL branches below are discarded
+// statements (if constexpr), so such a build never links NcclComm's members.
+#if TG_WITH_NCCL
+constexpr bool kWithNccl = true;
+#else
+constexpr bool kWithNccl = false;
+#endif
+
+[[noreturn]] void no_nccl() {
+  fail("ProcessGroup: CUDA tensors need NCCL, and this tapegrad was built without it (TG_WITH_NCCL); move the "
+       "tensors to the CPU, or build with CUDA where nccl.h and libnccl are found");
+}
+
 const char* const kOpNames[] = {"all_reduce", "broadcast", "all_gather", "reduce_scatter", "barrier"};
 
 int op_code(const char* op) {
@@ -244,8 +257,7 @@ NcclComm& ProcessGroup::nccl() {
   }
   return *nccl_;
 #else
-  fail("ProcessGroup: CUDA tensors need NCCL, and this tapegrad was built without it (TG_WITH_NCCL); move the "
-       "tensors to the CPU, or build with CUDA where nccl.h and libnccl are found");
+  no_nccl();
 #endif
 }
 
@@ -264,11 +276,15 @@ Work ProcessGroup::all_reduce_async(const Tensor& t, ReduceOp op, bool check) {
   auto s = new_state(describe_fingerprint(&f.op), timeout_s_, rank_);
   t.bump_version();
   if (t.device().type == DeviceType::cuda) {
-    NcclComm& comm = nccl();
-    comm.all_reduce(t.data(), t.numel(), t.dtype(), op == ReduceOp::Average);
-    s->on_timeout = [&comm] { comm.abort(); };
-    s->poll = [&comm] { return comm.done(); };
-    return Work(std::move(s));
+    if constexpr (kWithNccl) {
+      NcclComm& comm = nccl();
+      comm.all_reduce(t.data(), t.numel(), t.dtype(), op == ReduceOp::Average);
+      s->on_timeout = [&comm] { comm.abort(); };
+      s->poll = [&comm] { return comm.done(); };
+      return Work(std::move(s));
+    } else {
+      no_nccl();
+    }
   }
   MPI_Request request;
   MPI_Iallreduce(MPI_IN_PLACE, t.data(), mpi_count(t, "all_reduce"), mpi_type(t.dtype(), "all_reduce", true), MPI_SUM,
@@ -298,12 +314,16 @@ void ProcessGroup::broadcast(const Tensor& t, int root) {
   check_same(f);
   t.bump_version();
   if (t.device().type == DeviceType::cuda) {
-    NcclComm& comm = nccl();
-    comm.broadcast(t.data(), t.numel(), t.dtype(), root);
-    auto s = new_state(describe_fingerprint(&f.op), timeout_s_, rank_);
-    s->on_timeout = [&comm] { comm.abort(); };
-    s->poll = [&comm] { return comm.done(); };
-    wait_state(*s);
+    if constexpr (kWithNccl) {
+      NcclComm& comm = nccl();
+      comm.broadcast(t.data(), t.numel(), t.dtype(), root);
+      auto s = new_state(describe_fingerprint(&f.op), timeout_s_, rank_);
+      s->on_timeout = [&comm] { comm.abort(); };
+      s->poll = [&comm] { return comm.done(); };
+      wait_state(*s);
+    } else {
+      no_nccl();
+    }
   } else {
     MPI_Bcast(t.data(), mpi_count(t, "broadcast"), mpi_type(t.dtype(), "broadcast", false), root, MPI_COMM_WORLD);
   }
@@ -317,12 +337,16 @@ Tensor ProcessGroup::all_gather(const Tensor& t) {
   shape[0] *= size_;
   Tensor out = Tensor::empty(shape, t.dtype(), t.device(), "all_gather");
   if (t.device().type == DeviceType::cuda) {
-    NcclComm& comm = nccl();
-    comm.all_gather(t.data(), out.data(), t.numel(), t.dtype());
-    auto s = new_state(describe_fingerprint(&f.op), timeout_s_, rank_);
-    s->on_timeout = [&comm] { comm.abort(); };
-    s->poll = [&comm] { return comm.done(); };
-    wait_state(*s);
+    if constexpr (kWithNccl) {
+      NcclComm& comm = nccl();
+      comm.all_gather(t.data(), out.data(), t.numel(), t.dtype());
+      auto s = new_state(describe_fingerprint(&f.op), timeout_s_, rank_);
+      s->on_timeout = [&comm] { comm.abort(); };
+      s->poll = [&comm] { return comm.done(); };
+      wait_state(*s);
+    } else {
+      no_nccl();
+    }
   } else {
     MPI_Datatype type = mpi_type(t.dtype(), "all_gather", false);
     int n = mpi_count(out, "all_gather") / size_;
@@ -339,12 +363,16 @@ Tensor ProcessGroup::reduce_scatter(const Tensor& t, ReduceOp op) {
   shape[0] /= size_;
   Tensor out = Tensor::empty(shape, t.dtype(), t.device(), "reduce_scatter");
   if (t.device().type == DeviceType::cuda) {
-    NcclComm& comm = nccl();
-    comm.reduce_scatter(t.data(), out.data(), out.numel(), t.dtype(), op == ReduceOp::Average);
-    auto s = new_state(describe_fingerprint(&f.op), timeout_s_, rank_);
-    s->on_timeout = [&comm] { comm.abort(); };
-    s->poll = [&comm] { return comm.done(); };
-    wait_state(*s);
+    if constexpr (kWithNccl) {
+      NcclComm& comm = nccl();
+      comm.reduce_scatter(t.data(), out.data(), out.numel(), t.dtype(), op == ReduceOp::Average);
+      auto s = new_state(describe_fingerprint(&f.op), timeout_s_, rank_);
+      s->on_timeout = [&comm] { comm.abort(); };
+      s->poll = [&comm] { return comm.done(); };
+      wait_state(*s);
+    } else {
+      no_nccl();
+    }
   } else {
     MPI_Reduce_scatter_block(t.data(), out.data(), mpi_count(t, "reduce_scatter") / size_,
                              mpi_type(t.dtype(), "reduce_scatter", true), MPI_SUM, MPI_COMM_WORLD);
