@@ -25,8 +25,9 @@ struct ProcessGroup::Fingerprint {
 
 namespace {
 
-// CUDA tensors go through NCCL. In a build without it the NCCL branches below are discarded
-// statements (if constexpr), so such a build never links NcclComm's members.
+// CUDA tensors go through NCCL (ProcessGroup::start_on_nccl). In a build without it the NCCL branch
+// there is a discarded statement of a template (if constexpr), so such a build never instantiates the
+// calls of NcclComm's members (nor links them).
 #if TG_WITH_NCCL
 constexpr bool kWithNccl = true;
 #else
@@ -261,6 +262,20 @@ NcclComm& ProcessGroup::nccl() {
 #endif
 }
 
+template <class Enqueue>
+Work ProcessGroup::start_on_nccl(const Fingerprint& f, Enqueue enqueue) {
+  if constexpr (kWithNccl) {
+    NcclComm& comm = nccl();
+    enqueue(comm);
+    auto s = new_state(describe_fingerprint(&f.op), timeout_s_, rank_);
+    s->on_timeout = [&comm] { comm.abort(); };
+    s->poll = [&comm] { return comm.done(); };
+    return Work(std::move(s));
+  } else {
+    no_nccl();
+  }
+}
+
 ProcessGroup::Fingerprint ProcessGroup::check_reduce(const char* op_name, const Tensor& t, ReduceOp op) {
   Fingerprint f = fingerprint(op_name, t, op == ReduceOp::Average);
   check_same(f);
@@ -273,19 +288,12 @@ Work ProcessGroup::all_reduce_async(const Tensor& t, ReduceOp op, bool check) {
   Fingerprint f = check ? check_reduce("all_reduce", t, op) : fingerprint("all_reduce", t, op == ReduceOp::Average);
   TG_CHECK(op == ReduceOp::Sum || is_floating(t.dtype()), "ProcessGroup::all_reduce: the average of {} tensors is "
            "not defined; use ReduceOp::Sum", dtype_name(t.dtype()));
-  auto s = new_state(describe_fingerprint(&f.op), timeout_s_, rank_);
   t.bump_version();
-  if (t.device().type == DeviceType::cuda) {
-    if constexpr (kWithNccl) {
-      NcclComm& comm = nccl();
+  if (t.device().type == DeviceType::cuda)
+    return start_on_nccl(f, [&](auto& comm) {
       comm.all_reduce(t.data(), t.numel(), t.dtype(), op == ReduceOp::Average);
-      s->on_timeout = [&comm] { comm.abort(); };
-      s->poll = [&comm] { return comm.done(); };
-      return Work(std::move(s));
-    } else {
-      no_nccl();
-    }
-  }
+    });
+  auto s = new_state(describe_fingerprint(&f.op), timeout_s_, rank_);
   MPI_Request request;
   MPI_Iallreduce(MPI_IN_PLACE, t.data(), mpi_count(t, "all_reduce"), mpi_type(t.dtype(), "all_reduce", true), MPI_SUM,
                  MPI_COMM_WORLD, &request);
@@ -314,16 +322,7 @@ void ProcessGroup::broadcast(const Tensor& t, int root) {
   check_same(f);
   t.bump_version();
   if (t.device().type == DeviceType::cuda) {
-    if constexpr (kWithNccl) {
-      NcclComm& comm = nccl();
-      comm.broadcast(t.data(), t.numel(), t.dtype(), root);
-      auto s = new_state(describe_fingerprint(&f.op), timeout_s_, rank_);
-      s->on_timeout = [&comm] { comm.abort(); };
-      s->poll = [&comm] { return comm.done(); };
-      wait_state(*s);
-    } else {
-      no_nccl();
-    }
+    start_on_nccl(f, [&](auto& comm) { comm.broadcast(t.data(), t.numel(), t.dtype(), root); }).wait();
   } else {
     MPI_Bcast(t.data(), mpi_count(t, "broadcast"), mpi_type(t.dtype(), "broadcast", false), root, MPI_COMM_WORLD);
   }
@@ -337,16 +336,7 @@ Tensor ProcessGroup::all_gather(const Tensor& t) {
   shape[0] *= size_;
   Tensor out = Tensor::empty(shape, t.dtype(), t.device(), "all_gather");
   if (t.device().type == DeviceType::cuda) {
-    if constexpr (kWithNccl) {
-      NcclComm& comm = nccl();
-      comm.all_gather(t.data(), out.data(), t.numel(), t.dtype());
-      auto s = new_state(describe_fingerprint(&f.op), timeout_s_, rank_);
-      s->on_timeout = [&comm] { comm.abort(); };
-      s->poll = [&comm] { return comm.done(); };
-      wait_state(*s);
-    } else {
-      no_nccl();
-    }
+    start_on_nccl(f, [&](auto& comm) { comm.all_gather(t.data(), out.data(), t.numel(), t.dtype()); }).wait();
   } else {
     MPI_Datatype type = mpi_type(t.dtype(), "all_gather", false);
     int n = mpi_count(out, "all_gather") / size_;
@@ -363,16 +353,9 @@ Tensor ProcessGroup::reduce_scatter(const Tensor& t, ReduceOp op) {
   shape[0] /= size_;
   Tensor out = Tensor::empty(shape, t.dtype(), t.device(), "reduce_scatter");
   if (t.device().type == DeviceType::cuda) {
-    if constexpr (kWithNccl) {
-      NcclComm& comm = nccl();
+    start_on_nccl(f, [&](auto& comm) {
       comm.reduce_scatter(t.data(), out.data(), out.numel(), t.dtype(), op == ReduceOp::Average);
-      auto s = new_state(describe_fingerprint(&f.op), timeout_s_, rank_);
-      s->on_timeout = [&comm] { comm.abort(); };
-      s->poll = [&comm] { return comm.done(); };
-      wait_state(*s);
-    } else {
-      no_nccl();
-    }
+    }).wait();
   } else {
     MPI_Reduce_scatter_block(t.data(), out.data(), mpi_count(t, "reduce_scatter") / size_,
                              mpi_type(t.dtype(), "reduce_scatter", true), MPI_SUM, MPI_COMM_WORLD);

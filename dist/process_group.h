@@ -83,6 +83,11 @@ class ProcessGroup {
   // The NCCL communicator for CUDA tensors, made at the first CUDA collective (its unique id
   // broadcast over MPI); nullptr until then, and always without NCCL.
   NcclComm& nccl();
+  // Enqueues a collective on the NCCL communicator and returns the Work that waits for its stream
+  // (past the deadline it aborts the communicator, then the job). Without NCCL it raises. A
+  // template called with generic lambdas, so a build without NCCL never instantiates their calls.
+  template <class Enqueue>
+  Work start_on_nccl(const Fingerprint& f, Enqueue enqueue);
   std::shared_ptr<NcclComm> nccl_;  // shared_ptr: its deleter is bound where it is made, so builds
                                     // without NCCL never need ~NcclComm
   int rank_ = 0, size_ = 1;
