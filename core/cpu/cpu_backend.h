@@ -101,6 +101,12 @@ CpuBackend& instance();
 // naive triple loop tests compare against. Both compute C = alpha op(A) op(B) + beta C in f32.
 void gemm_blocked_f32(const GemmArgs& g);
 void gemm_reference_f32(const GemmArgs& g);
+// C = alpha A op(B) + beta C for at most kSkinnyGemmRows rows of A (untransposed), f32, with B
+// transposed (every row of B read once for all rows of A) or small (cpu/gemm_skinny.cpp): decoding's
+// products. run_sgemm takes this path when is_skinny_gemm.
+constexpr int64_t kSkinnyGemmRows = 16;
+bool is_skinny_gemm(const GemmArgs& g);
+void gemm_skinny_f32(const GemmArgs& g);
 // f32/f64 GEMM on the calling thread, for kernels that call it from inside their own parallel
 // region (tiled attention): no change to OpenBLAS's thread count, which is global state, and
 // OpenBLAS's OpenMP build runs a call made inside a parallel region on the calling thread.

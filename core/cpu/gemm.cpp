@@ -44,6 +44,7 @@ class SmallGemmOnOneThread {
 
 // The products as they are, with whatever threads OpenBLAS has (sgemm/dgemm below choose them).
 void run_sgemm(const GemmArgs& g) {
+  if (is_skinny_gemm(g)) return gemm_skinny_f32(g);
 #ifdef TG_HAVE_CBLAS
   for (int64_t b = 0; b < g.batch; ++b)
     cblas_sgemm(CblasRowMajor, g.trans_a ? CblasTrans : CblasNoTrans, g.trans_b ? CblasTrans : CblasNoTrans,
