@@ -120,7 +120,7 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    sizes = dict(embed=256, layers=6, heads=8) if a.model == "target" else dict(embed=64, layers=4, heads=4)
+    sizes = dict(embed=256, layers=6, heads=8) if a.model == "target" else dict(embed=128, layers=2, heads=4)
     lr = a.lr if a.lr is not None else (2e-3 if a.model == "target" else 4e-3)
     model = GPT(context=a.context, **sizes)
     opt = torch.optim.Adam(model.parameters(), lr=lr)

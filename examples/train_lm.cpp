@@ -1,5 +1,5 @@
 // train_lm: trains the byte-level GPT (models/gpt/gpt.h) as a target model (~4.9M parameters) and
-// a draft model (~0.23M) for speculative decoding, on the `fortunes` corpus (or --data FILE, any
+// a draft model (~0.46M) for speculative decoding, on the `fortunes` corpus (or --data FILE, any
 // UTF-8 text) split 90/10 per file (data/text.h). Adam with linear warmup and cosine decay to 10%,
 // gradient clipping at 1. Prints the validation bits per character after every epoch and a sample
 // of each model at the end, and writes to --out (default out/lm):
@@ -33,7 +33,7 @@ namespace {
 struct Options {
   int64_t epochs = 4, batch = 8, context = 256, seed = 0, stop_after = 0, val_windows = 64, warmup = 50;
   int64_t steps_per_epoch = 150;
-  int64_t target_embed = 256, target_layers = 6, target_heads = 8, draft_embed = 64, draft_layers = 4, draft_heads = 4;
+  int64_t target_embed = 256, target_layers = 6, target_heads = 8, draft_embed = 128, draft_layers = 2, draft_heads = 4;
   double lr = 2e-3, draft_lr = 4e-3;
   bool resume = false;
   std::string model = "both", data, out = "out/lm";

@@ -21,7 +21,7 @@ namespace tg::models {
 struct GPTConfig {
   int64_t vocab = 256, context = 256, embed = 256, layers = 6, heads = 8;
   static GPTConfig target() { return {}; }                                   // ~4.8M parameters
-  static GPTConfig draft() { return {.embed = 64, .layers = 4, .heads = 4}; }  // ~0.23M parameters
+  static GPTConfig draft() { return {.embed = 128, .layers = 2, .heads = 4}; }  // ~0.46M parameters
   bool operator==(const GPTConfig&) const = default;
   std::string str() const;  // "vocab 256, context 256, embed 256, layers 6, heads 8"
   // The config as safetensors metadata ("gpt.vocab", ...) and back (tg::Error naming the file when

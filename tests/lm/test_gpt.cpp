@@ -45,7 +45,7 @@ TEST_CASE("GPT: shapes, tied head, parameter counts of the presets") {
   // tied: 2 embeddings + per block (4 E^2 attention + 8 E^2 MLP + 2 E norms) + E final norm
   CHECK(m.num_parameters() == 32 * 16 + 16 * 16 + 2 * (12 * 16 * 16 + 2 * 16) + 16);
   CHECK(GPT(GPTConfig::target(), gen).num_parameters() == 4852992);
-  CHECK(GPT(GPTConfig::draft(), gen).num_parameters() == 229952);
+  CHECK(GPT(GPTConfig::draft(), gen).num_parameters() == 459392);
   NoGradGuard no_grad;
   // the head is h E^T
   Tensor h = m.hidden(x);
