@@ -22,22 +22,14 @@ LAYERS = ("d_conv1", "d_conv2", "g_convt1", "g_convt2")
 KEYS = tuple(f"{name}_ms" for name in LAYERS) + ("step_ms",)
 
 
-def median_ms(warmup, reps, fn):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median_low(times)
-
-
 def torch_worker(threads, reps):
     """The bench in PyTorch, in this process: prints one JSON line of figures."""
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from compare import median_ms  # noqa: E402
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
@@ -54,7 +46,7 @@ def torch_worker(threads, reps):
             x.grad = None
             layer.zero_grad(set_to_none=True)
             layer(x).backward(dy)
-        figures[f"{name}_ms"] = median_ms(3, reps, step)
+        figures[f"{name}_ms"] = median_ms(step, 3, reps)
 
     G = nn.Sequential(nn.Linear(Z, 128 * 7 * 7), nn.Unflatten(1, (128, 7, 7)), nn.BatchNorm2d(128), nn.ReLU(),
                       nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
@@ -78,7 +70,7 @@ def torch_worker(threads, reps):
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
-    figures["step_ms"] = median_ms(3, reps, train_step)
+    figures["step_ms"] = median_ms(train_step, 3, reps)
     print(json.dumps(figures))
 
 
