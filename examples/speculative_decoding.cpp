@@ -35,7 +35,7 @@ struct Options {
   std::string medusa = "out/train_medusa/medusa.safetensors", mtp_model = "out/train_mtp/model.safetensors",
               mtp = "out/train_mtp/mtp.safetensors";
   std::string data, out = "out/speculative_decoding", gammas = "1,2,3,4,5,6,7,8";
-  int64_t prompts = 6, prompt_len = 32, new_tokens = 96, tree = 4, seed = 0, top_k = 0;
+  int64_t prompts = 6, prompt_len = 32, new_tokens = 96, tree = 2, seed = 0, top_k = 0;
   double temperature = 1.0, top_p = 1.0, typical_temperature = 0.7;
   Device device = Device::cpu;
 };
