@@ -55,13 +55,6 @@ std::string join(const std::vector<double>& v) {
   return s;
 }
 
-// lr at step t of `total`: linear warmup, then cosine from lr down to lr / 10.
-double lr_at(double lr, int64_t t, int64_t total, int64_t warmup) {
-  if (t < warmup) return lr * double(t + 1) / double(warmup);
-  const double progress = double(t - warmup) / double(std::max<int64_t>(1, total - warmup));
-  return lr * (0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * std::min(1.0, progress))));
-}
-
 // Mean cross-entropy over the windows, in bits per byte.
 double bits_per_char(const models::GPT& m, const data::TextWindows& w, int64_t batch, Device device) {
   NoGradGuard no_grad;
@@ -148,7 +141,7 @@ bool train_model(ModelRun& r, const data::TextWindows& train, const data::TextWi
     util::ProgressBar bar(steps, fmt::format("{} epoch {}/{}", r.name, s.epoch + 1, o.epochs), stderr, s.batch);
     for (; s.batch < steps; ++s.batch) {
       auto t0 = std::chrono::steady_clock::now();
-      opt.set_lr(lr_at(r.lr, s.epoch * steps + s.batch, o.epochs * steps, o.warmup));
+      opt.set_lr(nn::warmup_cosine_lr(r.lr, s.epoch * steps + s.batch, o.epochs * steps, o.warmup));
       data::Batch b = loader.batch(s.batch);
       Tensor loss = model.loss(b.inputs.to(o.device), b.targets.to(o.device));
       opt.zero_grad();

@@ -39,13 +39,6 @@ struct Options {
 volatile std::sig_atomic_t g_interrupted = 0;
 void on_sigint(int) { g_interrupted = 1; }
 
-// lr at step t of `total`: linear warmup, then cosine from lr down to lr / 10 (train_lm's schedule).
-double lr_at(double lr, int64_t t, int64_t total, int64_t warmup) {
-  if (t < warmup) return lr * double(t + 1) / double(warmup);
-  const double progress = double(t - warmup) / double(std::max<int64_t>(1, total - warmup));
-  return lr * (0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * std::min(1.0, progress))));
-}
-
 struct Eval {
   double main_bpc = 0, mtp_bpc = 0, mtp_accuracy = 0;
 };
@@ -118,7 +111,7 @@ int run(const Options& o) {
   for (int64_t step = 0; step < o.steps; ++step) {
     if (step % loader.num_batches() == 0) loader.set_epoch(step / loader.num_batches());
     auto t0 = std::chrono::steady_clock::now();
-    opt.set_lr(lr_at(o.lr, step, o.steps, o.warmup));
+    opt.set_lr(nn::warmup_cosine_lr(o.lr, step, o.steps, o.warmup));
     data::Batch b = loader.batch(step % loader.num_batches());
     models::MTPLoss l = models::mtp_loss(*model, *mtp, b.inputs.to(o.device), b.targets.to(o.device), o.lambda);
     opt.zero_grad();

@@ -57,4 +57,10 @@ CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, int64_t T_max, double
 LinearLR::LinearLR(Optimizer& optimizer, double start_factor, double end_factor, int64_t total_iters)
     : LRScheduler(optimizer, linear_lr(start_factor, end_factor, total_iters)) {}
 
+double warmup_cosine_lr(double peak, int64_t t, int64_t total, int64_t warmup) {
+  if (t < warmup) return peak * double(t + 1) / double(warmup);
+  const double progress = double(t - warmup) / double(std::max<int64_t>(1, total - warmup));
+  return peak * (0.1 + 0.9 * 0.5 * (1 + std::cos(std::numbers::pi * std::min(1.0, progress))));
+}
+
 }  // namespace tg::nn

@@ -45,4 +45,10 @@ class LinearLR : public LRScheduler {
   LinearLR(Optimizer& optimizer, double start_factor = 1.0 / 3, double end_factor = 1.0, int64_t total_iters = 5);
 };
 
+// The LM examples' schedule as a closed form of the step (so a resumed run needs no scheduler
+// state): linear warmup to `peak` over `warmup` steps, then half a cosine down to peak / 10 at
+// step `total`, flat after:
+//   t < warmup: peak (t + 1) / warmup;   else peak (0.1 + 0.9 (1 + cos(pi min(1, (t - warmup) / (total - warmup)))) / 2).
+double warmup_cosine_lr(double peak, int64_t t, int64_t total, int64_t warmup);
+
 }  // namespace tg::nn

@@ -216,3 +216,15 @@ TEST_CASE("LR schedules match torch.optim.lr_scheduler") {
   CHECK_THROWS_AS(nn::StepLR(opt, 0), Error);
   CHECK_THROWS_AS(nn::CosineAnnealingLR(opt, 0), Error);
 }
+
+// Peak 2, 4 warmup steps, 14 in all: warmup 0.5, 1, 1.5, 2; the cosine from 2 at step 4 through
+// 2 (0.1 + 0.45) = 1.1 halfway (step 9) to the floor 2 / 10 at step 14, which it keeps after.
+TEST_CASE("warmup_cosine_lr: linear warmup, then half a cosine down to a tenth") {
+  const std::vector<std::pair<int64_t, double>> expected = {{0, 0.5}, {1, 1.0}, {3, 2.0}, {4, 2.0},
+                                                            {9, 1.1}, {14, 0.2}, {20, 0.2}};
+  for (auto [t, lr] : expected) {
+    CAPTURE(t);
+    CHECK(nn::warmup_cosine_lr(2.0, t, 14, 4) == doctest::Approx(lr).epsilon(1e-14));
+  }
+  CHECK(nn::warmup_cosine_lr(2.0, 0, 14, 0) == doctest::Approx(2.0).epsilon(1e-14));  // no warmup
+}
