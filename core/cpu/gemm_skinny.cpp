@@ -1,13 +1,12 @@
 // C = alpha A op(B) + beta C for a few rows of A: a linear layer applied to a handful of tokens, as in
 // batch-1 decoding and the verification pass of speculative decoding, and attention's P V there.
-// op(B) = B^T (a weight): A general GEMM packs B (the
-// weight) into panels on every call, which for m = 1..8 costs as much as the products themselves
-// (OpenBLAS 0.3.21 here: a 5-row pass of the 4.9M-parameter GPT took 3-4x a 1-row one). Here every row
-// of B is read once and dotted with up to kRowBlock rows of A held in cache, so m rows cost little
-// more than one while B streams from memory:
+// op(B) = B^T (a weight): a general GEMM packs B into panels on every call, which for m = 1..8 costs
+// as much as the products themselves (OpenBLAS 0.3.21 here: a 5-row pass of the 4.9M-parameter GPT
+// took 3-4x a 1-row one). Here every row of B is read once and dotted with up to kRowBlock rows of A
+// held in cache, so m rows cost little more than one while B streams from memory:
 //   C[i, j] = alpha sum_p A[i, p] B[j, p] + beta C[i, j].
-// op(B) = B, small (attention's V tile): C's rows are sums of B's rows, C[i, :] += A[i, p] B[p, :],
-// where OpenBLAS's fixed cost per call (buffers, packing) was a sixth of a decoding step.
+// op(B) = B, small (attention's V tile, 64 x 32): C's rows are sums of B's rows,
+// C[i, :] += A[i, p] B[p, :], with none of OpenBLAS's fixed cost per call (buffers, packing).
 // Each C entry is summed in the same order whatever m is, so a token's logits do not depend on how
 // many tokens share its pass.
 #include <algorithm>
