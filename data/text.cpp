@@ -113,4 +113,14 @@ TextWindows make_windows(const std::vector<int64_t>& tokens, int64_t context, co
           tensor(std::vector<double>(y.begin(), y.end()), {windows, context}, i64)};
 }
 
+TextCorpus load_corpus(const std::string& path) { return path.empty() ? load_fortunes() : load_text_file(path); }
+
+CorpusWindows make_corpus_windows(const TextCorpus& corpus, int64_t context, int64_t val_windows) {
+  std::vector<int64_t> val = encode(corpus.validation);
+  // the first N windows are those of the first N T + 1 tokens (window i holds [i T, i T + T + 1))
+  if (val_windows > 0 && int64_t(val.size()) > val_windows * context + 1) val.resize(size_t(val_windows * context + 1));
+  return {make_windows(encode(corpus.train), context, corpus.source + " (train part)"),
+          make_windows(val, context, corpus.source + " (validation part)")};
+}
+
 }  // namespace tg::data

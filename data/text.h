@@ -42,4 +42,14 @@ struct TextWindows {
 // Throws tg::Error naming `what` when the text is shorter than one window (T + 1 tokens).
 TextWindows make_windows(const std::vector<int64_t>& tokens, int64_t context, const std::string& what);
 
+// The LM examples' corpus: the fortunes when `path` is empty, else the UTF-8 file at `path` (--data).
+TextCorpus load_corpus(const std::string& path);
+
+// A corpus's train and validation windows of `context` tokens, the validation cut to its first
+// `val_windows` windows when that is positive and fewer (a fixed subset, the same every run).
+struct CorpusWindows {
+  TextWindows train, validation;
+};
+CorpusWindows make_corpus_windows(const TextCorpus& corpus, int64_t context, int64_t val_windows);
+
 }  // namespace tg::data

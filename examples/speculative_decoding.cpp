@@ -140,8 +140,7 @@ int run(const Options& o) {
   TG_CHECK(o.prompt_len + o.new_tokens <= context,
            "--prompt-len {} + --new-tokens {} = {} is longer than the context of {} tokens", o.prompt_len,
            o.new_tokens, o.prompt_len + o.new_tokens, context);
-  data::TextCorpus corpus = o.data.empty() ? data::load_fortunes() : data::load_text_file(o.data);
-  std::vector<std::vector<int64_t>> prompts = make_prompts(corpus.validation, o.prompts, o.prompt_len);
+  std::vector<std::vector<int64_t>> prompts = make_prompts(data::load_corpus(o.data).validation, o.prompts, o.prompt_len);
 
   std::shared_ptr<models::MedusaHeads> medusa;
   if (!o.medusa.empty()) medusa = models::load_medusa(o.medusa);

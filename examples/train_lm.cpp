@@ -186,12 +186,8 @@ bool train_model(ModelRun& r, const data::TextWindows& train, const data::TextWi
 }
 
 int run(const Options& o) {
-  data::TextCorpus corpus = o.data.empty() ? data::load_fortunes() : data::load_text_file(o.data);
-  const data::TextWindows train = data::make_windows(data::encode(corpus.train), o.context, corpus.source + " (train part)");
-  data::TextWindows val = data::make_windows(data::encode(corpus.validation), o.context,
-                                             corpus.source + " (validation part)");
-  if (o.val_windows > 0 && val.inputs.size(0) > o.val_windows)  // a fixed subset: the first windows
-    val = {slice(val.inputs, 0, 0, o.val_windows), slice(val.targets, 0, 0, o.val_windows)};
+  const data::TextCorpus corpus = data::load_corpus(o.data);
+  const auto [train, val] = data::make_corpus_windows(corpus, o.context, o.val_windows);
   fmt::print("{}: {} train bytes ({} windows of {}), {} validation bytes (bpc on {} windows)\n", corpus.source,
              corpus.train.size(), train.inputs.size(0), o.context, corpus.validation.size(), val.inputs.size(0));
   util::create_output_dir(o.out);

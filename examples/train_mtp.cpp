@@ -83,12 +83,8 @@ int run(const Options& o) {
   auto mtp = std::make_shared<models::MTPModule>(cfg, gen);
   model->to(o.device);
   mtp->to(o.device);
-  data::TextCorpus corpus = o.data.empty() ? data::load_fortunes() : data::load_text_file(o.data);
-  const data::TextWindows train = data::make_windows(data::encode(corpus.train), cfg.context, corpus.source + " (train part)");
-  data::TextWindows val = data::make_windows(data::encode(corpus.validation), cfg.context,
-                                             corpus.source + " (validation part)");
-  if (o.val_windows > 0 && val.inputs.size(0) > o.val_windows)  // a fixed subset: the first windows
-    val = {slice(val.inputs, 0, 0, o.val_windows), slice(val.targets, 0, 0, o.val_windows)};
+  const data::TextCorpus corpus = data::load_corpus(o.data);
+  const auto [train, val] = data::make_corpus_windows(corpus, cfg.context, o.val_windows);
   util::create_output_dir(o.out);
   std::vector<Tensor> params = model->parameters();
   int64_t mtp_params = 0;

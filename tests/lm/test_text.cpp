@@ -48,6 +48,23 @@ TEST_CASE("make_windows: non-overlapping windows, targets shifted by one; too sh
               "context + 1 = 4");
 }
 
+TEST_CASE("make_corpus_windows: both parts as windows, validation cut to its first windows") {
+  const data::TextCorpus c{.train = "abcdefghij", .validation = "0123456789", .source = "mem"};
+  const auto [train, all] = data::make_corpus_windows(c, 3, 0);  // 10 bytes, T = 3: 3 windows each
+  CHECK(train.inputs.shape() == Shape{3, 3});
+  CHECK(all.inputs.shape() == Shape{3, 3});
+  for (int64_t n : {1, 2}) {  // the first n windows, targets included
+    CAPTURE(n);
+    const auto [t, cut] = data::make_corpus_windows(c, 3, n);
+    CHECK(cut.inputs.shape() == Shape{n, 3});
+    CHECK(cut.inputs.to_vector<int64_t>() == slice(all.inputs, 0, 0, n).to_vector<int64_t>());
+    CHECK(cut.targets.to_vector<int64_t>() == slice(all.targets, 0, 0, n).to_vector<int64_t>());
+  }
+  CHECK(data::make_corpus_windows(c, 3, 5).validation.inputs.size(0) == 3);  // more than there are: all
+  CHECK_ERROR(data::make_corpus_windows({.train = "abcdefghij", .validation = "012", .source = "mem"}, 3, 1),
+              "mem (validation part)", "3 bytes");
+}
+
 TEST_CASE("fortunes: every plain file split 90/10, indexes and links left out" *
           doctest::skip(!std::filesystem::is_directory(data::fortunes_dir()))) {
   data::TextCorpus c = data::load_fortunes();
