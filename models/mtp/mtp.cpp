@@ -60,16 +60,9 @@ std::shared_ptr<MTPModule> load_mtp(const std::string& path) {
 
 namespace {
 
-Tensor tokens_of(const std::vector<int64_t>& v, Device device) {
-  return from_host<int64_t>(v.data(), {1, int64_t(v.size())}, {.dtype = DType::i64, .device = device});
-}
-
-// Row t of (1, T, X) as (X).
-Tensor row(const Tensor& x, int64_t t) { return reshape(slice(x, 1, t, t + 1), {x.size(2)}); }
-
 // The logits (V) of the last of the features x (1, T, E), the head run on that row only.
 Tensor last_logits(const GPT& model, const Tensor& x) {
-  return row(model.logits(slice(x, 1, x.size(1) - 1, x.size(1))), 0);
+  return position_row(model.logits(slice(x, 1, x.size(1) - 1, x.size(1))), 0);
 }
 
 }  // namespace
@@ -88,20 +81,21 @@ Generation mtp_generate(const GPT& model, const MTPModule& mtp, const std::vecto
   std::vector<int64_t> seq = prompt;
   const size_t end = prompt.size() + size_t(n_new);
   // prefill: h over the prompt gives r; the module reads (h_i, t_{i+1}) for every prompt position
-  Tensor h = model.hidden(tokens_of(seq, device), &cache);
+  Tensor h = model.hidden(token_batch(seq, device), &cache);
   int64_t r = sample_from(next_distribution(last_logits(model, h), opts), gen);
   std::vector<int64_t> next(seq.begin() + 1, seq.end());
   next.push_back(r);
-  Tensor f = mtp.forward(h, model.embed_tokens(tokens_of(next, device)), &mtp_cache);
+  Tensor f = mtp.forward(h, model.embed_tokens(token_batch(next, device)), &mtp_cache);
   Distribution q = next_distribution(last_logits(model, f), opts);
   int64_t d = sample_from(q, gen);
   while (seq.size() + 1 < end) {
     const int64_t n = int64_t(seq.size());
-    h = model.hidden(tokens_of({r, d}, device), &cache);  // positions n, n + 1
+    h = model.hidden(token_batch({r, d}, device), &cache);  // positions n, n + 1
     Tensor logits = model.logits(h);
     ++out.stats.target_calls;
-    Verification v = verify_draft({next_distribution(row(logits, 0), opts), next_distribution(row(logits, 1), opts)},
-                                  {q}, {d}, gen);
+    Verification v = verify_draft(
+        {next_distribution(position_row(logits, 0), opts), next_distribution(position_row(logits, 1), opts)}, {q},
+        {d}, gen);
     ++out.stats.tested;
     out.stats.accepted += v.accepted;
     seq.push_back(r);
@@ -110,7 +104,7 @@ Generation mtp_generate(const GPT& model, const MTPModule& mtp, const std::vecto
     cache.truncate(n + 1 + v.accepted);
     // the module's new positions: n (h_n, t_{n+1}) and, after an acceptance, n + 1 (h_{n+1}, r)
     std::vector<int64_t> upcoming = v.accepted ? std::vector<int64_t>{d, r} : std::vector<int64_t>{r};
-    f = mtp.forward(slice(h, 1, 0, 1 + v.accepted), model.embed_tokens(tokens_of(upcoming, device)), &mtp_cache);
+    f = mtp.forward(slice(h, 1, 0, 1 + v.accepted), model.embed_tokens(token_batch(upcoming, device)), &mtp_cache);
     q = next_distribution(last_logits(model, f), opts);
     d = sample_from(q, gen);
   }

@@ -1,9 +1,20 @@
 // Host-side next-token distributions and the argument checks the generators share.
 #include "models/speculative/decoding.h"
 
+#include <algorithm>
+
+#include "autograd/ops/shape.h"
+#include "core/creation.h"
 #include "core/error.h"
 
 namespace tg::models {
+
+Tensor token_batch(const std::vector<int64_t>& tokens, Device device, size_t begin, size_t end) {
+  end = std::min(end, tokens.size());
+  return from_host<int64_t>(tokens.data() + begin, {1, int64_t(end - begin)}, {.dtype = DType::i64, .device = device});
+}
+
+Tensor position_row(const Tensor& x, int64_t t) { return reshape(slice(x, 1, t, t + 1), {x.size(2)}); }
 
 Distribution next_distribution(const Tensor& logits_row, const SamplingOptions& opts) {
   return probabilities(logits_row, opts).to_vector<double>();

@@ -29,6 +29,12 @@ struct Generation {
   DecodeStats stats;
 };
 
+// tokens[begin, min(end, size)) as a (1, T) i64 tensor on `device`: a batch of one for GPT::hidden.
+Tensor token_batch(const std::vector<int64_t>& tokens, Device device, size_t begin = 0, size_t end = SIZE_MAX);
+
+// Row t of a (1, T, X) tensor as (X): one position's logits or features.
+Tensor position_row(const Tensor& x, int64_t t);
+
 // The distribution the model samples its next token from under `opts` (temperature, top-k, top-p;
 // at temperature 0 the one-hot of the argmax), from a logits row (V) on any device.
 Distribution next_distribution(const Tensor& logits_row, const SamplingOptions& opts);

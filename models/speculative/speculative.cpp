@@ -6,21 +6,12 @@
 #include <algorithm>
 
 #include "autograd/grad_mode.h"
-#include "core/creation.h"
 #include "core/error.h"
 #include "autograd/ops/shape.h"
 
 namespace tg::models {
 
 namespace {
-
-// seq[begin, end) as a (1, T) i64 tensor on `device`.
-Tensor token_tensor(const std::vector<int64_t>& seq, size_t begin, size_t end, Device device) {
-  return from_host<int64_t>(seq.data() + begin, {1, int64_t(end - begin)}, {.dtype = DType::i64, .device = device});
-}
-
-// Row t of logits (1, T, V).
-Tensor row(const Tensor& logits, int64_t t) { return reshape(slice(logits, 1, t, t + 1), {logits.size(2)}); }
 
 // The logits (1, 1, V) after the last of `tokens` (1, T), the head run on that position only.
 Tensor last_logits(const GPT& model, const Tensor& tokens, GPTCache& cache) {
@@ -43,7 +34,7 @@ Generation speculative_generate(const GPT& target, const GPT& draft, const std::
   const Device device = target.tok_emb->weight.device();
   std::vector<int64_t> seq = prompt;
   Generation out;
-  if (seq.size() > 1) target.hidden(token_tensor(seq, 0, seq.size() - 1, device), &target_cache);
+  if (seq.size() > 1) target.hidden(token_batch(seq, device, 0, seq.size() - 1), &target_cache);
   const size_t end = prompt.size() + size_t(n_new);
   while (seq.size() < end) {
     const size_t n = seq.size();
@@ -52,10 +43,10 @@ Generation speculative_generate(const GPT& target, const GPT& draft, const std::
     std::vector<Distribution> q;
     std::vector<int64_t> drafts;
     if (g > 0) {
-      Tensor logits = last_logits(draft, token_tensor(seq, size_t(draft_cache.length()), n, device), draft_cache);
+      Tensor logits = last_logits(draft, token_batch(seq, device, size_t(draft_cache.length()), n), draft_cache);
       for (int64_t j = 0; j < g; ++j) {
-        if (j > 0) logits = last_logits(draft, token_tensor(drafts, size_t(j - 1), size_t(j), device), draft_cache);
-        q.push_back(next_distribution(row(logits, 0), opts));
+        if (j > 0) logits = last_logits(draft, token_batch(drafts, device, size_t(j - 1), size_t(j)), draft_cache);
+        q.push_back(next_distribution(position_row(logits, 0), opts));
         drafts.push_back(sample_from(q.back(), gen));
         ++out.stats.draft_calls;
       }
@@ -63,10 +54,10 @@ Generation speculative_generate(const GPT& target, const GPT& draft, const std::
     // target: one pass over the last token and the g drafts gives p_1 .. p_{g+1}
     std::vector<int64_t> fed = {seq.back()};
     fed.insert(fed.end(), drafts.begin(), drafts.end());
-    Tensor logits = target.forward(token_tensor(fed, 0, fed.size(), device), &target_cache);
+    Tensor logits = target.forward(token_batch(fed, device), &target_cache);
     ++out.stats.target_calls;
     std::vector<Distribution> p;
-    for (int64_t j = 0; j <= g; ++j) p.push_back(next_distribution(row(logits, j), opts));
+    for (int64_t j = 0; j <= g; ++j) p.push_back(next_distribution(position_row(logits, j), opts));
     Verification v = verify_draft(p, q, drafts, gen);
     out.stats.accepted += v.accepted;
     out.stats.tested += std::min<int64_t>(v.accepted + 1, g);
