@@ -4,6 +4,7 @@
 // (tests/reference/make_conv_reference.py), gradcheck and gradgradcheck, pooling and upsampling,
 // and the bad-input errors.
 #include "reference/conv_reference.h"
+#include "reference/unfold_reference.h"
 #include "test_util.h"
 
 using namespace tg;

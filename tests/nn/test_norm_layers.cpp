@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "nn/checkpoint.h"
-#include "reference/conv_reference.h"
+#include "reference/norm_layers_reference.h"
 #include "test_util.h"
 
 using namespace tg;
