@@ -20,12 +20,34 @@ namespace {
 // Eight floats in one AVX2 register (GCC's vector extension: plain arithmetic on it is elementwise;
 // without AVX it lowers to two SSE registers).
 using Float8 = float __attribute__((vector_size(32)));
-constexpr int64_t kRowBlock = 6;  // at most this many rows of A per sweep over B
+constexpr int64_t kRowBlock = 8;  // at most this many rows of A per sweep over B
+#ifdef __AVX512VL__
+constexpr int kVectorRegisters = 32;  // AVX-512VL gives 256-bit code ymm16-31 too
+#else
+constexpr int kVectorRegisters = 16;
+#endif
+
+// Rows of B per tile for R rows of A: the most (up to 4) whose R J accumulators, R rows of A and J
+// rows of B fit in the vector registers.
+constexpr int rows_of_b(int R) {
+  int J = 4;
+  while (J > 1 && R * J + R + J > kVectorRegisters) --J;
+  return J;
+}
 
 Float8 load8(const float* p) {
   Float8 v;
   std::memcpy(&v, p, sizeof v);
   return v;
+}
+
+// Keeps v in a register: without this GCC re-reads each 8 floats of A from memory in every FMA that
+// uses it (an FMA with a memory operand), so the loads, not the FMAs, bound the loop. Measured on
+// 40 MB of weights: 4 rows of A took 3.0 ms before, 1.9 ms after, the time of 1 row.
+void keep_in_register(Float8& v) {
+#if defined(__x86_64__)
+  asm("" : "+v"(v));
+#endif
 }
 
 // Rows [0, R) of A against J consecutive rows of B from j: one 8-lane partial sum per pair, so
@@ -40,8 +62,8 @@ void dot_tile(const GemmArgs& g, const float* A, const float* B, float* C, int64
     if (p % 16 == 0)
       for (int t = 0; t < J; ++t) __builtin_prefetch(B + std::min(j + J + t, g.n - 1) * g.ldb + p);
     Float8 b[J], a[R];
-    for (int t = 0; t < J; ++t) b[t] = load8(B + (j + t) * g.ldb + p);
-    for (int r = 0; r < R; ++r) a[r] = load8(A + r * g.lda + p);
+    for (int t = 0; t < J; ++t) keep_in_register(b[t] = load8(B + (j + t) * g.ldb + p));
+    for (int r = 0; r < R; ++r) keep_in_register(a[r] = load8(A + r * g.lda + p));
     for (int r = 0; r < R; ++r)
       for (int t = 0; t < J; ++t) acc[r][t] += a[r] * b[t];
   }
@@ -58,7 +80,7 @@ void dot_tile(const GemmArgs& g, const float* A, const float* B, float* C, int64
 // Rows [0, R) of A against rows [j0, j1) of B.
 template <int R>
 void dot_rows(const GemmArgs& g, const float* A, const float* B, float* C, int64_t j0, int64_t j1) {
-  constexpr int J = R == 1 ? 4 : R <= 5 ? 2 : 1;  // J R accumulators + J rows of B in the 16 registers
+  constexpr int J = rows_of_b(R);
   int64_t j = j0;
   for (; j + J <= j1; j += J) dot_tile<R, J>(g, A, B, C, j);
   for (; j < j1; ++j) dot_tile<R, 1>(g, A, B, C, j);
@@ -73,7 +95,9 @@ void dot_row_block(const GemmArgs& g, const float* A, int64_t rows, const float*
     case 3: return dot_rows<3>(g, A, B, C, j0, j1);
     case 4: return dot_rows<4>(g, A, B, C, j0, j1);
     case 5: return dot_rows<5>(g, A, B, C, j0, j1);
-    default: return dot_rows<6>(g, A, B, C, j0, j1);
+    case 6: return dot_rows<6>(g, A, B, C, j0, j1);
+    case 7: return dot_rows<7>(g, A, B, C, j0, j1);
+    default: return dot_rows<8>(g, A, B, C, j0, j1);
   }
 }
 
