@@ -1,7 +1,10 @@
 // train_medusa: trains K Medusa heads (models/medusa/medusa.h) on a frozen target GPT from
 // examples/train_lm (Medusa-1): the target runs without the tape, only the heads' residual SiLU
 // blocks learn, each scored on the token k + 1 places past the target's own next token. Adam with
-// linear warmup and cosine decay to 10%, on the same `fortunes` windows as the target (or --data).
+// linear warmup and cosine decay to 10%. The text they learn (--labels): by default the target's own
+// greedy continuations of 32-byte prompts from the `fortunes` windows (or --data), Medusa's
+// self-distillation, so the heads guess what the target will say rather than what the corpus says
+// (with a target this weak the two differ most of the time); --labels data trains on the windows.
 // Reports each head's validation top-1 accuracy and writes to --out (default out/train_medusa):
 //   medusa.safetensors (load_medusa)  loss.png  metrics.csv  metrics.json
 // On Ctrl-C it saves the heads as they are and exits 130.
@@ -27,6 +30,8 @@ namespace {
 
 struct Options {
   int64_t heads = 4, steps = 300, batch = 8, warmup = 20, eval_every = 50, val_windows = 32, seed = 0;
+  int64_t self_windows = 1024;
+  std::string labels = "self";
   double lr = 2e-3;
   std::string target = "out/lm/target.safetensors", data, out = "out/train_medusa";
   Device device = Device::cpu;
@@ -50,6 +55,34 @@ std::vector<double> evaluate(const models::GPT& target, const models::MedusaHead
   return acc;
 }
 
+// Windows of the same length as `source`'s whose first 32 bytes (half the window if shorter) come
+// from `count` of its windows (spread evenly over it) and whose rest is the target's greedy
+// continuation.
+data::TextWindows greedy_windows(const models::GPT& target, const data::TextWindows& source, int64_t count,
+                                 Device device, const std::string& what) {
+  constexpr int64_t kRowsPerPass = 64;
+  const int64_t n = source.inputs.size(0), context = source.inputs.size(1);
+  const int64_t prompt_bytes = std::min<int64_t>(32, std::max<int64_t>(1, context / 2));
+  count = std::min(count, n);
+  const std::vector<int64_t> text = source.inputs.to_vector<int64_t>();
+  std::vector<Tensor> rows;
+  util::ProgressBar bar(count, "greedy " + what);
+  for (int64_t i = 0; i < count; i += kRowsPerPass) {
+    const int64_t m = std::min(kRowsPerPass, count - i);
+    std::vector<double> prompts;
+    for (int64_t r = i; r < i + m; ++r) {
+      const auto begin = text.begin() + (r * n / count) * context;
+      prompts.insert(prompts.end(), begin, begin + prompt_bytes);
+    }
+    const Tensor p = tensor(prompts, {m, prompt_bytes}, {.dtype = DType::i64, .device = device});
+    rows.push_back(models::greedy_continuations(target, p, context + 1 - prompt_bytes).to(Device::cpu));
+    bar.update(i + m);
+  }
+  bar.finish();
+  const Tensor seq = cat(rows, 0);  // (count, context + 1)
+  return {.inputs = slice(seq, 1, 0, context), .targets = slice(seq, 1, 1, context + 1)};
+}
+
 void save(const Options& o, models::MedusaHeads& heads) {
   heads.to(Device::cpu);
   models::save_medusa(o.out + "/medusa.safetensors", heads);
@@ -67,15 +100,21 @@ int run(const Options& o) {
   models::MedusaHeads heads(cfg.embed, o.heads, gen);
   heads.to(o.device);
   const data::TextCorpus corpus = data::load_corpus(o.data);
-  const auto [train, val] = data::make_corpus_windows(corpus, cfg.context, o.val_windows);
+  auto [train, val] = data::make_corpus_windows(corpus, cfg.context, o.val_windows);
+  if (o.labels == "self") {
+    NoGradGuard no_grad;
+    train = greedy_windows(*target, train, o.self_windows, o.device, "training windows");
+    val = greedy_windows(*target, val, val.inputs.size(0), o.device, "validation windows");
+  }
   util::create_output_dir(o.out);
   nn::Adam opt(heads.parameters(), {.lr = o.lr});
   data::DataLoader loader(train.inputs, train.targets, o.batch, /*shuffle=*/true, /*drop_last=*/true, uint64_t(o.seed));
   TG_CHECK(loader.num_batches() > 0, "train_medusa: {} training windows make no batch of {}", train.inputs.size(0),
            o.batch);
-  fmt::print("{}: {} training windows of {} bytes, accuracy on {} validation windows\n"
+  fmt::print("{}: {} training windows of {} bytes{}, accuracy on {} validation windows\n"
              "{} Medusa heads on the frozen target {} ({}); Adam lr {}, batch {}, {} steps on {}\n", corpus.source,
-             train.inputs.size(0), cfg.context, val.inputs.size(0), o.heads, o.target, cfg.str(), o.lr, o.batch,
+             train.inputs.size(0), cfg.context, o.labels == "self" ? " (the target's greedy text)" : "",
+             val.inputs.size(0), o.heads, o.target, cfg.str(), o.lr, o.batch,
              o.steps, o.device.str());
   std::vector<std::string> columns = {"step", "train_loss"};
   for (int64_t k = 1; k <= o.heads; ++k) columns.push_back(fmt::format("val_head{}_accuracy", k));
@@ -150,6 +189,9 @@ int main(int argc, char** argv) {
   args.add("eval-every", &o.eval_every, "steps between validations");
   args.add("val-windows", &o.val_windows, "validation windows (0: all)");
   args.add("data", &o.data, "UTF-8 text file to train on instead of the fortunes");
+  args.add("labels", &o.labels, "self: the target's greedy continuations of 32-byte prompts from the text "
+           "(self-distillation); data: the text itself");
+  args.add("self-windows", &o.self_windows, "training windows generated with --labels self");
   args.add("seed", &o.seed, "seed for the heads' weights and the data order");
   args.add("out", &o.out, "output folder");
   args.add_device(&o.device);
@@ -160,6 +202,10 @@ int main(int argc, char** argv) {
   if (!(o.lr > 0)) return args.error(fmt::format("--lr must be positive, got {}", o.lr));
   if (o.warmup < 0) return args.error(fmt::format("--warmup must be >= 0, got {}", o.warmup));
   if (o.eval_every < 1) return args.error(fmt::format("--eval-every must be >= 1, got {}", o.eval_every));
+  if (o.labels != "self" && o.labels != "data")
+    return args.error(fmt::format("--labels must be self or data, got '{}'", o.labels));
+  if (o.self_windows < 1 || o.self_windows > 1000000)
+    return args.error(fmt::format("--self-windows must be in [1, 1e6], got {}", o.self_windows));
   if (o.val_windows < 0) return args.error(fmt::format("--val-windows must be >= 0, got {}", o.val_windows));
   if (o.seed < 0) return args.error(fmt::format("--seed must be >= 0, got {}", o.seed));
   if (o.out.empty()) return args.error("--out must name a folder");

@@ -115,4 +115,25 @@ std::vector<int64_t> generate(const GPT& model, const std::vector<int64_t>& prom
   return out;
 }
 
+Tensor greedy_continuations(const GPT& model, const Tensor& prompts, int64_t n_new) {
+  const GPTConfig& c = model.config();
+  TG_CHECK(prompts.dim() == 2 && prompts.size(1) > 0 && !is_floating(prompts.dtype()),
+           "greedy_continuations: prompts must be (B, P) integer tokens with P >= 1, got {}", describe(prompts));
+  TG_CHECK(n_new >= 0 && prompts.size(1) + n_new - 1 <= c.context,  // the last new token is not fed back
+           "greedy_continuations: prompts of {} tokens plus {} new ones, less the last, exceed the context of {}",
+           prompts.size(1), n_new, c.context);
+  NoGradGuard no_grad;
+  GPTCache cache(c);
+  const Tensor start = prompts.to(model.tok_emb->weight.device()).to(DType::i64);
+  std::vector<Tensor> pieces = {start};
+  Tensor fed = start;
+  for (int64_t i = 0; i < n_new; ++i) {
+    Tensor h = model.hidden(fed, &cache);                              // (B, T, E)
+    Tensor logits = model.logits(slice(h, 1, h.size(1) - 1, h.size(1)));  // (B, 1, V)
+    fed = argmax(logits, 2);                                          // (B, 1), the lowest index among ties
+    pieces.push_back(fed);
+  }
+  return cat(pieces, 1);
+}
+
 }  // namespace tg::models

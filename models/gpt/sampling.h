@@ -38,4 +38,11 @@ double uniform(Generator& gen);
 std::vector<int64_t> generate(const GPT& model, const std::vector<int64_t>& prompt, int64_t n_new,
                               const SamplingOptions& o, Generator& gen);
 
+// Greedy continuations of many prompts at once: prompts (B, P) i64 -> (B, P + n_new) i64, each row
+// its prompt followed by the model's n_new greedy tokens, all rows decoded together through one
+// cache (one (B, 1) pass per step). Row b is generate(model, prompts[b], n_new, {.temperature = 0})
+// up to ties in floating point. The last new token is never fed, so P + n_new - 1 may reach the
+// context: a window of context + 1 tokens for next-token training.
+Tensor greedy_continuations(const GPT& model, const Tensor& prompts, int64_t n_new);
+
 }  // namespace tg::models

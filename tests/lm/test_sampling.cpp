@@ -85,3 +85,26 @@ TEST_CASE("generate: greedy through the cache equals argmax of full recomputatio
   CHECK_ERROR(generate(m, {40}, 1, {}, gen), "token 40", "[0, 32)");
   CHECK_ERROR(generate(m, {1}, 1, {.top_p = 2}, gen), "top_p", "got 2");
 }
+
+TEST_CASE("greedy_continuations: each row is that prompt's greedy generate(); errors") {
+  Generator gen(7);
+  GPTConfig c{.vocab = 32, .context = 12, .embed = 16, .layers = 2, .heads = 2};
+  GPT m(c, gen);
+  const std::vector<std::vector<int64_t>> prompts = {{1, 2, 3}, {30, 0, 7}, {5, 5, 5}};
+  std::vector<double> flat;
+  for (const auto& p : prompts) flat.insert(flat.end(), p.begin(), p.end());
+  Tensor out = greedy_continuations(m, tensor(flat, {3, 3}, {.dtype = DType::i64}), 7);
+  REQUIRE(out.shape() == Shape{3, 10});
+  REQUIRE(out.dtype() == DType::i64);
+  const std::vector<int64_t> got = out.to_vector<int64_t>();
+  for (int64_t b = 0; b < 3; ++b) {
+    std::vector<int64_t> want = prompts[size_t(b)];
+    const std::vector<int64_t> tail = generate(m, want, 7, {.temperature = 0}, gen);
+    want.insert(want.end(), tail.begin(), tail.end());
+    CHECK(std::vector<int64_t>(got.begin() + 10 * b, got.begin() + 10 * b + 10) == want);
+  }
+  CHECK(greedy_continuations(m, tensor(flat, {3, 3}, {.dtype = DType::i64}), 10).size(1) == 13);  // 12 fed
+  CHECK_ERROR(greedy_continuations(m, tensor(flat, {3, 3}, {.dtype = DType::i64}), 11), "greedy_continuations",
+              "3 tokens", "11 new", "context of 12");
+  CHECK_ERROR(greedy_continuations(m, tensor(flat, {9}, {.dtype = DType::i64}), 1), "greedy_continuations", "(B, P)");
+}
