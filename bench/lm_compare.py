@@ -85,7 +85,9 @@ def main():
                 ours = json.load(f)
         else:
             folder = os.path.join(out, "ours")
-            ours = run_json([os.path.join(args.build, "train_lm"), "--out", folder] + steps,
+            # lm_torch.py's draft learns the bytes, so ours must too (train_lm's default distils the target)
+            same_objective = ["--draft-loss", "data"] if args.model == "draft" else []
+            ours = run_json([os.path.join(args.build, "train_lm"), "--out", folder] + steps + same_objective,
                             os.path.join(folder, "metrics.json"))
         if args.torch_metrics:
             with open(args.torch_metrics) as f:
