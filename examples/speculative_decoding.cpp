@@ -34,8 +34,8 @@ struct Options {
   std::string target = "out/lm/target.safetensors", draft = "out/lm/draft.safetensors";
   std::string medusa = "out/train_medusa/medusa.safetensors", mtp_model = "out/train_mtp/model.safetensors",
               mtp = "out/train_mtp/mtp.safetensors";
-  std::string data, out = "out/speculative_decoding", gammas = "1,2,3,4,5,6,7,8";
-  int64_t prompts = 6, prompt_len = 32, new_tokens = 96, tree = 2, seed = 0, top_k = 0;
+  std::string data, out = "out/speculative_decoding", gammas = "1,2,3,4,5,6,7,8", tree_widths;
+  int64_t prompts = 6, prompt_len = 32, new_tokens = 96, tree = 0, seed = 0, top_k = 0;
   double temperature = 1.0, top_p = 1.0, typical_temperature = 0.7;
   Device device = Device::cpu;
 };
@@ -91,23 +91,38 @@ Decode plain(const models::GPT& model, int64_t n_new, models::SamplingOptions op
   };
 }
 
-std::vector<int64_t> parse_gammas(const std::string& text) {
-  std::vector<int64_t> gammas;
+// The comma-separated integers of `flag`'s value, each in [lo, hi].
+std::vector<int64_t> parse_int_list(const std::string& text, const std::string& flag, int64_t lo, int64_t hi) {
+  std::vector<int64_t> values;
   std::stringstream in(text);
   for (std::string item; std::getline(in, item, ',');) {
     size_t used = 0;
-    int64_t g = 0;
+    int64_t v = 0;
     try {
-      g = std::stoll(item, &used);
+      v = std::stoll(item, &used);
     } catch (const std::exception&) {
       used = 0;
     }
-    TG_CHECK(used == item.size() && !item.empty(), "--gammas: '{}' is not an integer", item);
-    TG_CHECK(g >= 1 && g <= 64, "--gammas: gamma {} must be in [1, 64]", g);
-    gammas.push_back(g);
+    TG_CHECK(used == item.size() && !item.empty(), "{}: '{}' is not an integer", flag, item);
+    TG_CHECK(v >= lo && v <= hi, "{}: {} must be in [{}, {}]", flag, v, lo, hi);
+    values.push_back(v);
   }
-  TG_CHECK(!gammas.empty(), "--gammas: no value in '{}'", text);
-  return gammas;
+  TG_CHECK(!values.empty(), "{}: no value in '{}'", flag, text);
+  return values;
+}
+
+std::vector<int64_t> parse_gammas(const std::string& text) { return parse_int_list(text, "--gammas", 1, 64); }
+
+// Medusa's tree: --tree N, the first N choices of mc_sim_7b_63; --tree-widths W_1,...,W_K, every path
+// keeping the top W_d tokens of head d; by default each of the `heads` heads' best guess in a chain.
+models::TreeChoices medusa_tree(const Options& o, int64_t heads) {
+  if (o.tree > 0) return models::mc_sim_7b_63(o.tree);
+  const std::vector<int64_t> widths = o.tree_widths.empty() ? std::vector<int64_t>(size_t(heads), 1)
+                                                            : parse_int_list(o.tree_widths, "--tree-widths", 1, 8);
+  int64_t nodes = 1, level = 1;
+  for (int64_t w : widths) nodes += level *= w;
+  TG_CHECK(nodes <= 64, "--tree-widths {} makes a tree of {} nodes; at most 64", o.tree_widths, nodes);
+  return models::full_tree_choices(widths);
 }
 
 // n prompts of `len` bytes from the validation text, each starting at a line start after an offset
@@ -183,7 +198,11 @@ int run(const Options& o) {
                             return models::speculative_generate(*target, *draft, p, o.new_tokens, g, greedy, gen);
                           }));
   models::MedusaOptions medusa_greedy, medusa_typical;
-  medusa_greedy.tree = medusa_typical.tree = models::make_tree(models::mc_sim_7b_63(o.tree));
+  if (medusa) {
+    medusa_greedy.tree = medusa_typical.tree = models::make_tree(medusa_tree(o, medusa->num_heads()));
+    TG_CHECK(medusa_greedy.tree.max_depth() <= medusa->num_heads(), "the Medusa tree is {} deep but {} has {} heads; "
+             "pass a shallower --tree-widths or --tree", medusa_greedy.tree.max_depth(), o.medusa, medusa->num_heads());
+  }
   medusa_typical.acceptance = models::MedusaAcceptance::Typical;
   medusa_typical.temperature = o.typical_temperature;
   size_t medusa_g = 0, medusa_t = 0, mtp_base = 0, mtp_base_g = 0, mtp_s = 0, mtp_g = 0;
@@ -316,7 +335,9 @@ int main(int argc, char** argv) {
   args.add("temperature", &o.temperature, "sampling temperature of the target (and draft)");
   args.add("top-k", &o.top_k, "sample among the k most likely tokens (0: all)");
   args.add("top-p", &o.top_p, "nucleus sampling mass, in (0, 1]");
-  args.add("tree", &o.tree, "Medusa tree: the first N choices of mc_sim_7b_63, N in [1, 63]");
+  args.add("tree", &o.tree, "Medusa tree: the first N choices of mc_sim_7b_63, N in [1, 63] (0: --tree-widths)");
+  args.add("tree-widths", &o.tree_widths, "Medusa tree: every path keeping the top W_d tokens of head d, "
+           "W_1,...,W_K (empty: 1 per head, each head's best guess in a chain)");
   args.add("typical-temperature", &o.typical_temperature, "temperature of Medusa's typical acceptance");
   args.add("seed", &o.seed, "seed of the sampling");
   args.add("out", &o.out, "output folder (chart, metrics)");
@@ -331,11 +352,13 @@ int main(int argc, char** argv) {
   if (o.prompts < 1 || o.prompts > 1000) return args.error(fmt::format("--prompts must be in [1, 1000], got {}", o.prompts));
   if (o.prompt_len < 1) return args.error(fmt::format("--prompt-len must be >= 1, got {}", o.prompt_len));
   if (o.new_tokens < 1) return args.error(fmt::format("--new-tokens must be >= 1, got {}", o.new_tokens));
-  if (o.tree < 1 || o.tree > 63) return args.error(fmt::format("--tree must be in [1, 63], got {}", o.tree));
+  if (o.tree < 0 || o.tree > 63) return args.error(fmt::format("--tree must be in [0, 63], got {}", o.tree));
+  if (o.tree > 0 && !o.tree_widths.empty()) return args.error("give --tree or --tree-widths, not both");
   if (o.seed < 0) return args.error(fmt::format("--seed must be >= 0, got {}", o.seed));
   if (o.out.empty()) return args.error("--out must name a folder");
   try {
     parse_gammas(o.gammas);
+    medusa_tree(o, 1);
   } catch (const Error& e) {
     return args.error(e.what());
   }
