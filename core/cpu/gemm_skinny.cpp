@@ -20,12 +20,14 @@ namespace {
 // Eight floats in one AVX2 register (GCC's vector extension: plain arithmetic on it is elementwise;
 // without AVX it lowers to two SSE registers).
 using Float8 = float __attribute__((vector_size(32)));
-constexpr int64_t kRowBlock = 8;  // at most this many rows of A per sweep over B
 #ifdef __AVX512VL__
 constexpr int kVectorRegisters = 32;  // AVX-512VL gives 256-bit code ymm16-31 too
 #else
 constexpr int kVectorRegisters = 16;
 #endif
+// At most this many rows of A per sweep over B: their row of A each plus one row of B and the
+// accumulators must fit in the registers.
+constexpr int64_t kRowBlock = kVectorRegisters == 32 ? 8 : 6;
 
 // Rows of B per tile for R rows of A: the most (up to 4) whose R J accumulators, R rows of A and J
 // rows of B fit in the vector registers.
