@@ -102,7 +102,6 @@ int run(const Options& o) {
   const data::TextCorpus corpus = data::load_corpus(o.data);
   auto [train, val] = data::make_corpus_windows(corpus, cfg.context, o.val_windows);
   if (o.labels == "self") {
-    NoGradGuard no_grad;
     train = greedy_windows(*target, train, o.self_windows, o.device, "training windows");
     val = greedy_windows(*target, val, val.inputs.size(0), o.device, "validation windows");
   }

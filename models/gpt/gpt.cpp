@@ -129,6 +129,8 @@ Tensor GPT::logits(const Tensor& h) const {
   return reshape(out, {B, T, config_.vocab});
 }
 
+Tensor GPT::last_logits(const Tensor& h) const { return logits(slice(h, 1, h.size(1) - 1, h.size(1))); }
+
 Tensor GPT::loss(const Tensor& inputs, const Tensor& targets) const {
   TG_CHECK(targets.shape() == inputs.shape(), "GPT::loss: targets {} must match inputs {}", describe(targets),
            describe(inputs));

@@ -67,6 +67,7 @@ class GPT : public nn::Module {
   Tensor hidden(const Tensor& tokens, GPTCache* cache = nullptr, const Tensor& positions = {},
                 const Tensor& attn_mask = {}) const;
   Tensor logits(const Tensor& h) const;  // (B, T, E) -> (B, T, V), the tied head h E^T
+  Tensor last_logits(const Tensor& h) const;  // (B, T, E) -> (B, 1, V), the head on the last position only
   Tensor forward(const Tensor& tokens, GPTCache* cache = nullptr) const { return logits(hidden(tokens, cache)); }
   Tensor operator()(const Tensor& tokens, GPTCache* cache = nullptr) const { return forward(tokens, cache); }
   Tensor embed_tokens(const Tensor& tokens) const;  // (B, T) -> (B, T, E), token embedding only

@@ -105,9 +105,7 @@ std::vector<int64_t> generate(const GPT& model, const std::vector<int64_t>& prom
   Tensor tokens = tensor(std::vector<double>(prompt.begin(), prompt.end()), {1, int64_t(prompt.size())},
                          {.dtype = DType::i64, .device = dev});
   for (int64_t i = 0; i < n_new; ++i) {
-    Tensor h = model.hidden(tokens, &cache);                      // (1, T, E)
-    Tensor last = slice(h, 1, h.size(1) - 1, h.size(1));         // (1, 1, E)
-    Tensor row = reshape(model.logits(last), {c.vocab});          // (V)
+    Tensor row = reshape(model.last_logits(model.hidden(tokens, &cache)), {c.vocab});  // (V)
     const int64_t next = sample_token(row, o, gen);
     out.push_back(next);
     tokens = full({1, 1}, double(next), {.dtype = DType::i64, .device = dev});
@@ -128,9 +126,7 @@ Tensor greedy_continuations(const GPT& model, const Tensor& prompts, int64_t n_n
   std::vector<Tensor> pieces = {start};
   Tensor fed = start;
   for (int64_t i = 0; i < n_new; ++i) {
-    Tensor h = model.hidden(fed, &cache);                              // (B, T, E)
-    Tensor logits = model.logits(slice(h, 1, h.size(1) - 1, h.size(1)));  // (B, 1, V)
-    fed = argmax(logits, 2);                                          // (B, 1), the lowest index among ties
+    fed = argmax(model.last_logits(model.hidden(fed, &cache)), 2);  // (B, 1), the lowest index among ties
     pieces.push_back(fed);
   }
   return cat(pieces, 1);

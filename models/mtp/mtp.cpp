@@ -58,15 +58,6 @@ std::shared_ptr<MTPModule> load_mtp(const std::string& path) {
   return mtp;
 }
 
-namespace {
-
-// The logits (V) of the last of the features x (1, T, E), the head run on that row only.
-Tensor last_logits(const GPT& model, const Tensor& x) {
-  return position_row(model.logits(slice(x, 1, x.size(1) - 1, x.size(1))), 0);
-}
-
-}  // namespace
-
 Generation mtp_generate(const GPT& model, const MTPModule& mtp, const std::vector<int64_t>& prompt, int64_t n_new,
                         const SamplingOptions& opts, Generator& gen) {
   const GPTConfig& cfg = model.config();
@@ -82,11 +73,11 @@ Generation mtp_generate(const GPT& model, const MTPModule& mtp, const std::vecto
   const size_t end = prompt.size() + size_t(n_new);
   // prefill: h over the prompt gives r; the module reads (h_i, t_{i+1}) for every prompt position
   Tensor h = model.hidden(token_batch(seq, device), &cache);
-  int64_t r = sample_from(next_distribution(last_logits(model, h), opts), gen);
+  int64_t r = sample_from(next_distribution(position_row(model.last_logits(h), 0), opts), gen);
   std::vector<int64_t> next(seq.begin() + 1, seq.end());
   next.push_back(r);
   Tensor f = mtp.forward(h, model.embed_tokens(token_batch(next, device)), &mtp_cache);
-  Distribution q = next_distribution(last_logits(model, f), opts);
+  Distribution q = next_distribution(position_row(model.last_logits(f), 0), opts);
   int64_t d = sample_from(q, gen);
   while (seq.size() + 1 < end) {
     const int64_t n = int64_t(seq.size());
@@ -105,7 +96,7 @@ Generation mtp_generate(const GPT& model, const MTPModule& mtp, const std::vecto
     // the module's new positions: n (h_n, t_{n+1}) and, after an acceptance, n + 1 (h_{n+1}, r)
     std::vector<int64_t> upcoming = v.accepted ? std::vector<int64_t>{d, r} : std::vector<int64_t>{r};
     f = mtp.forward(slice(h, 1, 0, 1 + v.accepted), model.embed_tokens(token_batch(upcoming, device)), &mtp_cache);
-    q = next_distribution(last_logits(model, f), opts);
+    q = next_distribution(position_row(model.last_logits(f), 0), opts);
     d = sample_from(q, gen);
   }
   if (seq.size() < end) seq.push_back(r);  // the last token is known without another pass

@@ -7,19 +7,8 @@
 
 #include "autograd/grad_mode.h"
 #include "core/error.h"
-#include "autograd/ops/shape.h"
 
 namespace tg::models {
-
-namespace {
-
-// The logits (1, 1, V) after the last of `tokens` (1, T), the head run on that position only.
-Tensor last_logits(const GPT& model, const Tensor& tokens, GPTCache& cache) {
-  Tensor h = model.hidden(tokens, &cache);
-  return model.logits(slice(h, 1, h.size(1) - 1, h.size(1)));
-}
-
-}  // namespace
 
 Generation speculative_generate(const GPT& target, const GPT& draft, const std::vector<int64_t>& prompt,
                                 int64_t n_new, int64_t gamma, const SamplingOptions& opts, Generator& gen) {
@@ -43,9 +32,10 @@ Generation speculative_generate(const GPT& target, const GPT& draft, const std::
     std::vector<Distribution> q;
     std::vector<int64_t> drafts;
     if (g > 0) {
-      Tensor logits = last_logits(draft, token_batch(seq, device, size_t(draft_cache.length()), n), draft_cache);
+      Tensor fed_draft = token_batch(seq, device, size_t(draft_cache.length()), n);
       for (int64_t j = 0; j < g; ++j) {
-        if (j > 0) logits = last_logits(draft, token_batch(drafts, device, size_t(j - 1), size_t(j)), draft_cache);
+        if (j > 0) fed_draft = token_batch(drafts, device, size_t(j - 1), size_t(j));
+        const Tensor logits = draft.last_logits(draft.hidden(fed_draft, &draft_cache));  // (1, 1, V)
         q.push_back(next_distribution(position_row(logits, 0), opts));
         drafts.push_back(sample_from(q.back(), gen));
         ++out.stats.draft_calls;
